@@ -1,0 +1,139 @@
+package io.atende;
+
+import io.atende.conversation.ConversationPrompt;
+import io.atende.conversation.ConversationQueue;
+import io.atende.conversation.PromptBuilder;
+import io.atende.ingest.EvolutionWebhookParser;
+import io.atende.ingest.WebhookAck;
+import io.atende.ingest.WebhookAuthenticator;
+import io.atende.ingest.WebhookTokenStore;
+import io.atende.llm.LlmCallObserver;
+import io.atende.llm.OllamaModels;
+import io.atende.reply.DeliveryStore;
+import io.atende.reply.EvolutionDelivery;
+import io.atende.reply.EvolutionSendText;
+import io.atende.reply.OutboundMessage;
+import io.atende.reply.ReplySplitter;
+import io.atende.reply.SendRetryPolicy;
+import io.atende.store.Database;
+import io.atende.store.DatabaseHealthCheck;
+import io.atende.store.InboundStore;
+import io.atende.store.Transactions;
+import io.atende.support.AtendeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Wires Atende's beans from the {@code atende.*} properties (application.properties, each backed by an
+ * environment variable). The routes refer to these beans by name.
+ */
+public class AtendeConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AtendeConfiguration.class);
+
+    @Override
+    public void configure(CamelContext camel) throws Exception {
+        PropertiesComponent props = camel.getPropertiesComponent();
+        Registry registry = camel.getRegistry();
+        Path dataDir = Path.of(text(props, "atende.data-dir"));
+
+        // Metrics: Camel's Prometheus support reuses the registry bound under this name.
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.bind("metricsRegistry", meters);
+        AtendeMetrics metrics = new AtendeMetrics(meters);
+        registry.bind("atendeMetrics", metrics);
+
+        // Durable state first: nothing is acknowledged without it.
+        Database database = Database.open(new Database.Settings(
+                text(props, "atende.db.url"), text(props, "atende.db.user"), text(props, "atende.db.password"),
+                dataDir, integer(props, "atende.db.pool-size"),
+                Duration.ofMillis(integer(props, "atende.db.connect-timeout-ms"))));
+        camel.addService(database, true, true);
+        registry.bind("dataSource", database.dataSource());
+        registry.bind("databaseHealthCheck", new DatabaseHealthCheck(database.dataSource()));
+        Transactions tx = new Transactions(database.dataSource());
+
+        // Ingest
+        WebhookTokenStore.Resolved token = WebhookTokenStore.resolve(text(props, "atende.webhook.token"), dataDir);
+        announceToken(token, integer(props, "atende.http.port"));
+        registry.bind("webhookAuthenticator", new WebhookAuthenticator(token.token(), Clock.systemUTC()));
+        registry.bind("evolutionWebhookParser", new EvolutionWebhookParser());
+        registry.bind("inboundStore", new InboundStore(tx, text(props, "atende.reply.media-notice")));
+        registry.bind("webhookAck", new WebhookAck(metrics));
+
+        // Conversation
+        int maxReplyTokens = integer(props, "atende.llm.max-reply-tokens");
+        int numCtx = integer(props, "atende.llm.num-ctx");
+        ConversationQueue queue = new ConversationQueue(tx, integer(props, "atende.llm.parallel"),
+                new ReplySplitter(integer(props, "atende.reply.max-chars")),
+                Duration.ofMillis(integer(props, "atende.llm.retry-base-ms")),
+                Duration.ofMillis(integer(props, "atende.llm.retry-max-ms")));
+        registry.bind("conversationQueue", queue);
+        registry.bind("conversationPrompt", new ConversationPrompt(new PromptBuilder(
+                text(props, "atende.llm.system-prompt"), numCtx, maxReplyTokens,
+                integer(props, "atende.history.max-message-chars"),
+                Double.parseDouble(text(props, "atende.llm.chars-per-token")))));
+
+        // LLM
+        LlmCallObserver observer = new LlmCallObserver(metrics);
+        registry.bind("llmCallObserver", observer);
+        registry.bind("ollamaChatModel", OllamaModels.chatModel(
+                text(props, "atende.ollama.base-url"), text(props, "atende.ollama.model"), numCtx, maxReplyTokens,
+                Double.parseDouble(text(props, "atende.llm.temperature")),
+                Duration.ofSeconds(integer(props, "atende.ollama.timeout-seconds")), observer));
+
+        // Reply
+        DeliveryStore deliveries = new DeliveryStore(tx, metrics);
+        registry.bind("deliveryStore", deliveries);
+        registry.bind("evolutionDelivery", new EvolutionDelivery(deliveries, new EvolutionSendText(),
+                text(props, "atende.evolution.api-key")));
+        registry.bind("sendRetryPolicy", new SendRetryPolicy(integer(props, "atende.send.max-attempts")));
+
+        // Crash recovery runs before any route starts, so it never races a live turn.
+        List<List<OutboundMessage>> undelivered = queue.recoverAfterRestart();
+        registry.bind("undeliveredAtStartup", new UndeliveredReplies(undelivered));
+    }
+
+    /** Replies that were stored but not confirmed by Evolution when the gateway last stopped. */
+    public record UndeliveredReplies(List<List<OutboundMessage>> batches) {
+    }
+
+    private static void announceToken(WebhookTokenStore.Resolved token, int port) {
+        switch (token.source()) {
+            case CONFIGURED -> LOG.info("Webhook token: taken from ATENDE_WEBHOOK_TOKEN");
+            case FILE -> LOG.info("Webhook token: taken from {} (set ATENDE_WEBHOOK_TOKEN to choose your own)", token.file());
+            case GENERATED -> LOG.warn("""
+                    No ATENDE_WEBHOOK_TOKEN was set, so a webhook token was generated and saved in {}.
+                    Point each Evolution API instance at Atende with it (shown this once):
+                      POST {EVOLUTION_BASE_URL}/webhook/set/{instance}   (header apikey: <your Evolution key>)
+                      {"webhook":{"enabled":true,"url":"http://<atende-host>:{}/webhooks/evolution","byEvents":false,"base64":false,
+                                  "headers":{"Authorization":"Bearer {}"},"events":["MESSAGES_UPSERT"]}}
+                    or, for the global webhook (no headers): WEBHOOK_GLOBAL_URL=http://<atende-host>:{}/webhooks/evolution?token={}""",
+                    token.file(), port, token.token(), port, token.token());
+        }
+    }
+
+    static String text(PropertiesComponent props, String key) {
+        return props.resolveProperty(key).map(String::strip).orElse("");
+    }
+
+    static int integer(PropertiesComponent props, String key) {
+        String v = text(props, key);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Property " + key + " must be a whole number, got '" + v + "'");
+        }
+    }
+}

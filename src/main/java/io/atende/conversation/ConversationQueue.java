@@ -1,0 +1,222 @@
+package io.atende.conversation;
+
+import io.atende.reply.OutboundMessage;
+import io.atende.reply.ReplySplitter;
+import io.atende.store.Sql;
+import io.atende.store.Transactions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The durable work queue in PostgreSQL, and each conversation's state machine:
+ * <pre>
+ *   idle --claim--> answering --reply stored--> replying --delivered--> idle
+ *                        \--LLM failed--> idle (messages waiting again, with backoff)
+ * </pre>
+ * Claiming is serialised by a transaction-scoped advisory lock, so the number of conversations in
+ * {@code answering} never exceeds the LLM's slots, even with several claimers (or, later, several replicas).
+ * Waiting work waits here, never in Ollama's queue.
+ */
+public final class ConversationQueue {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConversationQueue.class);
+    private static final long CLAIM_LOCK = 0x61746e64L; // "atnd"
+
+    private final Transactions tx;
+    private final int llmSlots;
+    private final ReplySplitter splitter;
+    private final Duration retryBase;
+    private final Duration retryMax;
+
+    public ConversationQueue(Transactions tx, int llmSlots, ReplySplitter splitter, Duration retryBase, Duration retryMax) {
+        if (llmSlots < 1) {
+            throw new IllegalArgumentException("atende.llm.parallel must be at least 1");
+        }
+        this.tx = tx;
+        this.llmSlots = llmSlots;
+        this.splitter = splitter;
+        this.retryBase = retryBase;
+        this.retryMax = retryMax;
+    }
+
+    /**
+     * Claims as many ready conversations as there are free LLM slots, one instance after another in round robin
+     * (the instance served least recently goes first), and inside an instance the conversation waiting longest.
+     */
+    public List<ClaimedTurn> claimReady() {
+        return tx.inTransaction(c -> {
+            Sql.update(c, "select pg_advisory_xact_lock(?)", CLAIM_LOCK);
+            long busy = Sql.oneLong(c, "select count(*) from conversations where state = 'answering'");
+            List<ClaimedTurn> claimed = new ArrayList<>();
+            for (long free = llmSlots - busy; free > 0; free--) {
+                ClaimedTurn turn = claimOne(c);
+                if (turn == null) {
+                    break;
+                }
+                claimed.add(turn);
+            }
+            return claimed;
+        });
+    }
+
+    private ClaimedTurn claimOne(Connection c) throws SQLException {
+        record Candidate(long id, long instanceId, String instance, String contact) {
+        }
+        Candidate next = Sql.one(c, """
+                select c.id, c.instance_id, i.name, c.contact_jid
+                  from conversations c join instances i on i.id = c.instance_id
+                 where c.state = 'idle' and c.waiting_since is not null
+                   and (c.not_before is null or c.not_before <= now())
+                 order by i.served_seq nulls first, c.waiting_since, c.id
+                 limit 1
+                 for update of c skip locked""",
+                rs -> new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)));
+        if (next == null) {
+            return null;
+        }
+        record Pending(long id, String text) {
+        }
+        List<Pending> pending = Sql.query(c, """
+                update messages set status = 'answering', updated_at = now()
+                 where conversation_id = ? and direction = 'in' and status = 'waiting'
+                returning id, text""", rs -> new Pending(rs.getLong(1), rs.getString(2)), next.id());
+        pending = new ArrayList<>(pending);
+        pending.sort((a, b) -> Long.compare(a.id(), b.id()));
+        Sql.update(c, """
+                update conversations set state = ?, state_since = now(), waiting_since = null where id = ?""",
+                pending.isEmpty() ? "idle" : "answering", next.id());
+        Sql.update(c, "update instances set served_seq = nextval('serve_seq') where id = ?", next.instanceId());
+        if (pending.isEmpty()) {
+            return claimOne(c); // a stale marker: cleared, look further
+        }
+        return new ClaimedTurn(next.id(), next.instanceId(), next.instance(), next.contact(),
+                pending.stream().map(Pending::id).toList(), pending.stream().map(Pending::text).toList());
+    }
+
+    /**
+     * Stores the model's answer, split into WhatsApp-sized parts, and moves the conversation to {@code replying}:
+     * its LLM slot is free again, but its next turn waits until this reply is delivered (per-conversation order).
+     */
+    public List<OutboundMessage> answered(ClaimedTurn turn, LlmAnswer answer) {
+        List<String> parts = splitter.split(answer.text());
+        if (parts.isEmpty()) {
+            throw new IllegalStateException("the model returned an empty reply");
+        }
+        return tx.inTransaction(c -> {
+            Sql.update(c, """
+                    update messages set status = 'answered', updated_at = now()
+                     where id = any(?) and status = 'answering'""", (Object) turn.messageIds().toArray(Long[]::new));
+            List<OutboundMessage> out = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                boolean first = i == 0;
+                long id = Sql.oneLong(c, """
+                        insert into messages (instance_id, conversation_id, direction, kind, text, status, answers_up_to,
+                                              part_index, part_count, llm_input_tokens, llm_output_tokens, llm_millis)
+                        values (?, ?, 'out', 'answer', ?, 'ready', ?, ?, ?, ?, ?, ?)
+                        returning id""",
+                        turn.instanceId(), turn.conversationId(), parts.get(i), turn.lastMessageId(), i, parts.size(),
+                        first ? answer.inputTokens() : null, first ? answer.outputTokens() : null,
+                        first ? (int) Math.min(Integer.MAX_VALUE, answer.millis()) : null);
+                out.add(new OutboundMessage(id, turn.conversationId(), turn.instance(), turn.contactJid(), "answer",
+                        parts.get(i), i, parts.size()));
+            }
+            Sql.update(c, """
+                    update conversations set state = 'replying', state_since = now(), llm_failures = 0, not_before = null
+                     where id = ?""", turn.conversationId());
+            return out;
+        });
+    }
+
+    /** The LLM call failed: the messages wait again, and the conversation is retried after an exponential backoff. */
+    public void llmFailed(ClaimedTurn turn, Throwable error) {
+        tx.inTransaction(c -> {
+            Sql.update(c, """
+                    update messages set status = 'waiting', updated_at = now()
+                     where id = any(?) and status = 'answering'""", (Object) turn.messageIds().toArray(Long[]::new));
+            int failures = Sql.oneLong(c, """
+                    update conversations
+                       set state = 'idle', state_since = now(), llm_failures = llm_failures + 1,
+                           waiting_since = least(coalesce(waiting_since, 'infinity'),
+                               (select min(received_at) from messages where id = any(?)))
+                     where id = ?
+                    returning llm_failures""", turn.messageIds().toArray(Long[]::new), turn.conversationId()).intValue();
+            Duration delay = backoff(failures);
+            Sql.update(c, "update conversations set not_before = now() + ? * interval '1 millisecond' where id = ?",
+                    delay.toMillis(), turn.conversationId());
+            LOG.warn("LLM call failed for conversation {} (failure {}), retrying in {} s: {}",
+                    turn.conversationId(), failures, delay.toSeconds(), error == null ? "-" : error.toString());
+            return null;
+        });
+    }
+
+    Duration backoff(int failures) {
+        long factor = 1L << Math.min(failures - 1, 20);
+        Duration d = retryBase.multipliedBy(factor);
+        return d.compareTo(retryMax) > 0 ? retryMax : d;
+    }
+
+    /**
+     * A batch of parts has reached its end (each sent or dead). When it was an answer, the conversation may take
+     * its next turn; a notice never held the conversation.
+     */
+    public void deliveryFinished(List<OutboundMessage> parts) {
+        if (parts != null && !parts.isEmpty() && "answer".equals(parts.get(0).kind())) {
+            replyFinished(parts.get(0).conversationId());
+        }
+    }
+
+    public void replyFinished(long conversationId) {
+        tx.inTransaction(c -> Sql.update(c, """
+                update conversations set state = 'idle', state_since = now()
+                 where id = ? and state = 'replying'""", conversationId));
+    }
+
+    /**
+     * After a restart, nothing is in flight any more: turns that were at the LLM wait again (they will be answered
+     * once), and the replies not yet confirmed by Evolution are returned for delivery, grouped per conversation.
+     */
+    public List<List<OutboundMessage>> recoverAfterRestart() {
+        return tx.inTransaction(c -> {
+            int turns = Sql.update(c, """
+                    update messages set status = 'waiting', updated_at = now()
+                     where direction = 'in' and status = 'answering'""");
+            Sql.update(c, """
+                    update conversations c
+                       set state = 'idle', state_since = now(),
+                           waiting_since = (select min(m.received_at) from messages m
+                                             where m.conversation_id = c.id and m.direction = 'in' and m.status = 'waiting')
+                     where c.state = 'answering'""");
+            List<OutboundMessage> pending = Sql.query(c, """
+                    select m.id, m.conversation_id, i.name, c.contact_jid, m.kind, m.text, m.part_index, m.part_count
+                      from messages m join conversations c on c.id = m.conversation_id join instances i on i.id = m.instance_id
+                     where m.direction = 'out' and m.status in ('ready', 'sending')
+                     order by m.conversation_id, m.id""",
+                    rs -> new OutboundMessage(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8)));
+            // Conversations left in 'replying' with nothing to deliver crashed after their last send.
+            Sql.update(c, """
+                    update conversations c set state = 'idle', state_since = now()
+                     where c.state = 'replying' and not exists (
+                        select 1 from messages m where m.conversation_id = c.id and m.direction = 'out'
+                           and m.status in ('ready', 'sending'))""");
+            List<List<OutboundMessage>> grouped = new ArrayList<>();
+            for (OutboundMessage m : pending) {
+                if (grouped.isEmpty() || grouped.get(grouped.size() - 1).get(0).conversationId() != m.conversationId()) {
+                    grouped.add(new ArrayList<>());
+                }
+                grouped.get(grouped.size() - 1).add(m);
+            }
+            if (turns > 0 || !pending.isEmpty()) {
+                LOG.info("Recovered after restart: {} message(s) waiting again for the LLM, {} reply part(s) to deliver",
+                        turns, pending.size());
+            }
+            return grouped;
+        });
+    }
+}

@@ -1,0 +1,20 @@
+package io.atende.reply;
+
+/** How many sendText attempts a reply part gets before it is given up (ATENDE_SEND_MAX_ATTEMPTS, first attempt included). */
+public final class SendRetryPolicy {
+
+    private final int maxAttempts;
+
+    public SendRetryPolicy(int maxAttempts) {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("atende.send.max-attempts must be at least 1");
+        }
+        this.maxAttempts = maxAttempts;
+    }
+
+    /** @param redeliveryCounter Camel's count of redeliveries already made for this exchange (0 after the first attempt) */
+    public boolean retry(Integer redeliveryCounter) {
+        int attemptsMade = 1 + (redeliveryCounter == null ? 0 : redeliveryCounter);
+        return attemptsMade < maxAttempts;
+    }
+}

@@ -1,0 +1,184 @@
+package io.atende.store;
+
+import io.atende.ingest.InboundEvent;
+import io.atende.ingest.IngestOutcome;
+import io.atende.ingest.IngestOutcome.Status;
+import io.atende.reply.OutboundMessage;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * Persists one normalised webhook in a single transaction, before the webhook is acknowledged:
+ * the tenant, the contact's conversation (one per contact, whether WhatsApp addresses it by phone or by LID),
+ * the message itself (exactly once per instance and WhatsApp id), and any immediate notice owed to the customer.
+ */
+public final class InboundStore {
+
+    /** Ignore reason for a fromMe echo of a reply Atende itself sent. */
+    public static final String OWN_REPLY = "own_reply";
+    /** Ignore reason for media without text when the notice is switched off. */
+    public static final String MEDIA_NOT_ANSWERED = "media_without_text";
+
+    private final Transactions tx;
+    private final String mediaNotice;
+
+    /** @param mediaNotice polite text for media without text; blank switches the notice off */
+    public InboundStore(Transactions tx, String mediaNotice) {
+        this.tx = tx;
+        this.mediaNotice = mediaNotice == null ? "" : mediaNotice.strip();
+    }
+
+    public IngestOutcome persist(InboundEvent e) {
+        return tx.inTransaction(c -> persist(c, e));
+    }
+
+    private IngestOutcome persist(Connection c, InboundEvent e) throws SQLException {
+        long instanceId = upsertInstance(c, e.instance());
+        if (e.waMessageId() == null) {
+            // Not a message (connection.update, presence.update, ...): count it, keep nothing else.
+            String reason = e.ignoreReason().code();
+            Sql.update(c, """
+                    insert into ignored_events (instance_id, event, reason, count) values (?, ?, ?, 1)
+                    on conflict (instance_id, event, reason) do update
+                      set count = ignored_events.count + 1, last_seen = now()""", instanceId, e.event(), reason);
+            return new IngestOutcome(Status.IGNORED, reason, e.instance(), null, List.of());
+        }
+
+        Long conversationId = null;
+        boolean customerChat = !e.isIgnored() || e.ignoreReason() == InboundEvent.IgnoreReason.FROM_ME;
+        if (customerChat) {
+            String contact = resolveContact(c, instanceId, e);
+            // Locks the conversation row: the dispatcher skips it until this message is committed.
+            conversationId = upsertConversation(c, instanceId, contact, e.fromMe() ? null : e.pushName());
+        }
+
+        String status;
+        String kind;
+        String reason = null;
+        boolean notice = false;
+        if (e.isIgnored()) {
+            status = "ignored";
+            kind = "ignored";
+            reason = e.ignoreReason().code();
+            if (e.ignoreReason() == InboundEvent.IgnoreReason.FROM_ME && isOwnReply(c, instanceId, e.waMessageId())) {
+                reason = OWN_REPLY;
+            }
+        } else if (e.isMediaWithoutText()) {
+            kind = "media";
+            notice = !mediaNotice.isEmpty();
+            status = notice ? "noticed" : "ignored";
+            reason = notice ? null : MEDIA_NOT_ANSWERED;
+        } else {
+            kind = "text";
+            status = "waiting";
+        }
+
+        Long messageId = Sql.oneLong(c, """
+                insert into messages (instance_id, conversation_id, direction, wa_message_id, remote_jid, kind,
+                                      message_type, text, status, ignore_reason, wa_timestamp)
+                values (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)
+                on conflict (instance_id, wa_message_id) where direction = 'in' do nothing
+                returning id""",
+                instanceId, conversationId, e.waMessageId(), e.chatJid(), kind, e.messageType(), e.text(), status,
+                reason, e.sentAt());
+        if (messageId == null) {
+            return new IngestOutcome(Status.DUPLICATE, null, e.instance(), null, List.of());
+        }
+
+        if ("waiting".equals(status)) {
+            Sql.update(c, """
+                    update conversations
+                       set waiting_since = coalesce(waiting_since, now()), last_inbound_at = now()
+                     where id = ?""", conversationId);
+            return new IngestOutcome(Status.ACCEPTED, null, e.instance(), messageId, List.of());
+        }
+        if (notice) {
+            Long noticeId = Sql.oneLong(c, """
+                    insert into messages (instance_id, conversation_id, direction, kind, text, status,
+                                          answers_up_to, part_index, part_count)
+                    values (?, ?, 'out', 'notice', ?, 'ready', ?, 0, 1)
+                    returning id""", instanceId, conversationId, mediaNotice, messageId);
+            String contact = Sql.one(c, "select contact_jid from conversations where id = ?",
+                    rs -> rs.getString(1), conversationId);
+            OutboundMessage out = new OutboundMessage(noticeId, conversationId, e.instance(), contact, "notice",
+                    mediaNotice, 0, 1);
+            return new IngestOutcome(Status.NOTICED, null, e.instance(), messageId, List.of(out));
+        }
+        return new IngestOutcome(Status.IGNORED, reason, e.instance(), messageId, List.of());
+    }
+
+    private static long upsertInstance(Connection c, String name) throws SQLException {
+        Long id = Sql.oneLong(c, "select id from instances where name = ?", name);
+        if (id != null) {
+            return id;
+        }
+        Sql.update(c, "insert into instances (name) values (?) on conflict (name) do nothing", name);
+        return Sql.oneLong(c, "select id from instances where name = ?", name);
+    }
+
+    /**
+     * The conversation key: the phone JID whenever it is known (directly, or through a learnt LID alias),
+     * else the LID. Learning an alias folds an earlier LID-keyed conversation into the phone one.
+     */
+    private static String resolveContact(Connection c, long instanceId, InboundEvent e) throws SQLException {
+        String phone = e.phoneJid();
+        String lid = e.lidJid();
+        if (phone != null && lid != null) {
+            learnAlias(c, instanceId, lid, phone);
+            return phone;
+        }
+        if (phone != null) {
+            return phone;
+        }
+        if (lid != null) {
+            String known = Sql.one(c, "select phone_jid from contact_aliases where instance_id = ? and lid_jid = ?",
+                    rs -> rs.getString(1), instanceId, lid);
+            return known != null ? known : lid;
+        }
+        return e.contactJid();
+    }
+
+    private static void learnAlias(Connection c, long instanceId, String lid, String phone) throws SQLException {
+        Sql.update(c, """
+                insert into contact_aliases (instance_id, lid_jid, phone_jid) values (?, ?, ?)
+                on conflict (instance_id, lid_jid) do update set phone_jid = excluded.phone_jid, learnt_at = now()""",
+                instanceId, lid, phone);
+        Long lidConversation = Sql.oneLong(c, """
+                select id from conversations where instance_id = ? and contact_jid = ? and state = 'idle'
+                for update""", instanceId, lid);
+        if (lidConversation == null) {
+            return; // nothing to fold, or busy: folded on a later message
+        }
+        Long phoneConversation = Sql.oneLong(c, """
+                select id from conversations where instance_id = ? and contact_jid = ? for update""", instanceId, phone);
+        if (phoneConversation == null) {
+            Sql.update(c, "update conversations set contact_jid = ? where id = ?", phone, lidConversation);
+            return;
+        }
+        Sql.update(c, "update messages set conversation_id = ? where conversation_id = ?", phoneConversation, lidConversation);
+        Sql.update(c, """
+                update conversations p
+                   set waiting_since = least(p.waiting_since, l.waiting_since),
+                       last_inbound_at = greatest(p.last_inbound_at, l.last_inbound_at)
+                  from conversations l
+                 where p.id = ? and l.id = ?""", phoneConversation, lidConversation);
+        Sql.update(c, "delete from conversations where id = ?", lidConversation);
+    }
+
+    private static long upsertConversation(Connection c, long instanceId, String contact, String pushName) throws SQLException {
+        return Sql.oneLong(c, """
+                insert into conversations (instance_id, contact_jid, push_name) values (?, ?, ?)
+                on conflict (instance_id, contact_jid) do update
+                  set push_name = coalesce(excluded.push_name, conversations.push_name)
+                returning id""", instanceId, contact, pushName);
+    }
+
+    private static boolean isOwnReply(Connection c, long instanceId, String waMessageId) throws SQLException {
+        return Sql.oneLong(c, """
+                select id from messages where instance_id = ? and direction = 'out' and wa_message_id = ?""",
+                instanceId, waMessageId) != null;
+    }
+
+}

@@ -1,0 +1,9 @@
+select direction, text
+  from (select id, direction, text
+          from messages
+         where conversation_id = :#AtendeConversationId
+           and ((direction = 'in' and kind = 'text' and status = 'answered')
+             or (direction = 'out' and kind = 'answer' and status in ('ready', 'sending', 'sent')))
+         order by id desc
+         limit :#AtendeHistoryTurns) recent
+ order by id
