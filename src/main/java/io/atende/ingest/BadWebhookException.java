@@ -1,0 +1,17 @@
+package io.atende.ingest;
+
+/**
+ * The webhook body cannot be understood; answer HTTP 400.
+ *
+ * <p>Evolution does not retry 400, which is what we want for payloads that will never parse. The message
+ * is written to be returned to the caller as is: it never echoes the payload, and the exception carries
+ * neither a cause (parser messages quote the input) nor a stack trace (cheap under a flood of junk).
+ */
+public final class BadWebhookException extends RuntimeException {
+
+    public static final int HTTP_STATUS = 400;
+
+    public BadWebhookException(String message) {
+        super(message, null, false, false);
+    }
+}
