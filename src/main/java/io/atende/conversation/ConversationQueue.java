@@ -51,7 +51,7 @@ public final class ConversationQueue {
      */
     public List<ClaimedTurn> claimReady() {
         return tx.inTransaction(c -> {
-            Sql.update(c, "select pg_advisory_xact_lock(?)", CLAIM_LOCK);
+            Sql.query(c, "select pg_advisory_xact_lock(?)", rs -> null, CLAIM_LOCK);
             long busy = Sql.oneLong(c, "select count(*) from conversations where state = 'answering'");
             List<ClaimedTurn> claimed = new ArrayList<>();
             for (long free = llmSlots - busy; free > 0; free--) {

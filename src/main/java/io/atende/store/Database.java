@@ -48,7 +48,7 @@ public final class Database extends ServiceSupport {
             db.connect();
             db.migrate();
         } catch (RuntimeException | IOException e) {
-            db.close();
+            db.release();
             throw new IllegalStateException("PostgreSQL is not usable: " + e.getMessage(), e);
         }
         return db;
@@ -67,9 +67,15 @@ public final class Database extends ServiceSupport {
         if (settings.embedded()) {
             Path dir = settings.dataDir().resolve("postgres").toAbsolutePath();
             Files.createDirectories(dir);
+            stopOrphanedServer(dir);
             embedded = EmbeddedPostgres.builder()
                     .setDataDirectory(dir)
                     .setCleanDataDirectory(false) // keep conversations across restarts
+                    // A 2xx to a webhook promises the message is on disk: undo the embedded defaults that trade
+                    // durability for speed (fsync off, asynchronous commit).
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("max_connections", "100")
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .start();
             cfg.setJdbcUrl(embedded.getJdbcUrl("postgres", "postgres"));
@@ -91,21 +97,52 @@ public final class Database extends ServiceSupport {
     }
 
     private void migrate() {
-        var result = Flyway.configure()
+        Flyway flyway = Flyway.configure()
                 .dataSource(pool)
                 .locations("classpath:db/migration")
-                .load()
-                .migrate();
+                .load();
+        int applied = flyway.migrate().migrationsExecuted;
+        var current = flyway.info().current();
         LOG.info("Database schema at version {} ({} migration(s) applied now)",
-                result.targetSchemaVersion, result.migrationsExecuted);
+                current == null ? "-" : current.getVersion(), applied);
+    }
+
+    /**
+     * After a kill -9 of the gateway, its embedded PostgreSQL child keeps running and holds the data directory.
+     * Its clients are gone with the old JVM, so a fast shutdown loses nothing committed; then this JVM starts its own.
+     */
+    static void stopOrphanedServer(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+        } catch (RuntimeException e) {
+            return; // unreadable: PostgreSQL itself will judge the stale file
+        }
+        var process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+        if (process.isEmpty()) {
+            return;
+        }
+        LOG.warn("An orphaned embedded PostgreSQL (pid {}) still holds {}: stopping it", pid, dataDir);
+        try {
+            // SIGINT is PostgreSQL's "fast shutdown"; ProcessHandle only offers SIGTERM/SIGKILL, so use kill(1).
+            new ProcessBuilder("kill", "-INT", String.valueOf(pid)).inheritIO().start().waitFor();
+            process.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException("could not stop the orphaned PostgreSQL pid " + pid + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
     protected void doStop() {
-        close();
+        release();
     }
 
-    private void close() {
+    private void release() {
         if (pool != null) {
             pool.close();
             pool = null;

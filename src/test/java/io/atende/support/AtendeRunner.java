@@ -1,0 +1,91 @@
+package io.atende.support;
+
+import io.atende.AtendeConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Runs the real gateway in this JVM (same routes, beans and application.properties as {@code java -jar}),
+ * with selected settings overridden, for end-to-end tests over real sockets.
+ */
+public final class AtendeRunner implements AutoCloseable {
+
+    private final Map<String, String> overrides = new LinkedHashMap<>();
+    private final int port;
+    private Main main;
+
+    public AtendeRunner() {
+        this.port = freePort();
+        set("atende.http.port", String.valueOf(port));
+        set("atende.dispatch.poll-ms", "200");
+        set("atende.send.retry-delay-ms", "50");
+        set("atende.send.retry-max-delay-ms", "200");
+        set("atende.llm.retry-base-ms", "200");
+        set("atende.llm.retry-max-ms", "1000");
+        set("atende.db.connect-timeout-ms", "1000");
+        set("camel.main.shutdown-timeout", "5");
+    }
+
+    public AtendeRunner set(String key, String value) {
+        overrides.put(key, value);
+        return this;
+    }
+
+    public AtendeRunner start() {
+        main = new Main();
+        main.configure().addConfiguration(AtendeConfiguration.class);
+        Properties p = new Properties();
+        p.putAll(overrides);
+        main.setOverrideProperties(p);
+        try {
+            main.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("Atende did not start: " + e.getMessage(), e);
+        }
+        return this;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public void stop() {
+        if (main != null) {
+            try {
+                main.stop();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            main = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
