@@ -5,5 +5,5 @@ select direction, text
            and ((direction = 'in' and kind = 'text' and status = 'answered')
              or (direction = 'out' and kind = 'answer' and status in ('ready', 'sending', 'sent')))
          order by id desc
-         limit :#AtendeHistoryTurns) recent
+         limit cast(:#AtendeHistoryTurns as integer)) recent
  order by id

@@ -20,6 +20,7 @@ import io.atende.store.DatabaseHealthCheck;
 import io.atende.store.InboundStore;
 import io.atende.store.Transactions;
 import io.atende.support.AtendeMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelContext;
@@ -48,9 +49,12 @@ public class AtendeConfiguration implements CamelConfiguration {
         Registry registry = camel.getRegistry();
         Path dataDir = Path.of(text(props, "atende.data-dir"));
 
-        // Metrics: Camel's Prometheus support reuses the registry bound under this name.
-        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        registry.bind("metricsRegistry", meters);
+        // Metrics: share the registry Camel's Prometheus support scrapes at /observe/metrics.
+        MeterRegistry meters = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        if (meters == null) {
+            meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry.bind("metricsRegistry", meters);
+        }
         AtendeMetrics metrics = new AtendeMetrics(meters);
         registry.bind("atendeMetrics", metrics);
 

@@ -1,6 +1,6 @@
 package io.atende.support;
 
-import io.atende.AtendeConfiguration;
+import io.atende.Atende;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
@@ -39,8 +39,7 @@ public final class AtendeRunner implements AutoCloseable {
     }
 
     public AtendeRunner start() {
-        main = new Main();
-        main.configure().addConfiguration(AtendeConfiguration.class);
+        main = new Atende();
         Properties p = new Properties();
         p.putAll(overrides);
         main.setOverrideProperties(p);
