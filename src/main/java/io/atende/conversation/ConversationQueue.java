@@ -149,8 +149,8 @@ public final class ConversationQueue {
             Duration delay = backoff(failures);
             Sql.update(c, "update conversations set not_before = now() + ? * interval '1 millisecond' where id = ?",
                     delay.toMillis(), turn.conversationId());
-            LOG.warn("LLM call failed for conversation {} (failure {}), retrying in {} s: {}",
-                    turn.conversationId(), failures, delay.toSeconds(), error == null ? "-" : error.toString());
+            LOG.warn("LLM call failed for conversation {} (failure {}), retrying in {} ms: {}",
+                    turn.conversationId(), failures, delay.toMillis(), error == null ? "-" : error.toString());
             return null;
         });
     }

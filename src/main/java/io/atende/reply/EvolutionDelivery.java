@@ -32,7 +32,8 @@ public final class EvolutionDelivery {
         exchange.setProperty(STARTED, System.nanoTime());
         exchange.setProperty(INSTANCE_PATH, contract.instancePath(m));
         var msg = exchange.getMessage();
-        msg.removeHeaders("*"); // never leak inbound headers to Evolution
+        // Never leak other headers to Evolution; keep Camel's redelivery counter, which lives in the headers.
+        msg.removeHeaders("*", "CamelRedelivery*");
         msg.setHeader("apikey", apiKey);
         msg.setHeader(Exchange.CONTENT_TYPE, "application/json; charset=utf-8");
         msg.setHeader(Exchange.HTTP_METHOD, "POST");

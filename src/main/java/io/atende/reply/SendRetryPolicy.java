@@ -12,9 +12,12 @@ public final class SendRetryPolicy {
         this.maxAttempts = maxAttempts;
     }
 
-    /** @param redeliveryCounter Camel's count of redeliveries already made for this exchange (0 after the first attempt) */
+    /**
+     * @param redeliveryCounter Camel's CamelRedeliveryCounter when the retry is decided: the number of attempts
+     *                          that have failed so far (1 after the first attempt)
+     */
     public boolean retry(Integer redeliveryCounter) {
-        int attemptsMade = 1 + (redeliveryCounter == null ? 0 : redeliveryCounter);
+        int attemptsMade = Math.max(1, redeliveryCounter == null ? 0 : redeliveryCounter);
         return attemptsMade < maxAttempts;
     }
 }

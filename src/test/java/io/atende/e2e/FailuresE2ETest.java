@@ -103,6 +103,8 @@ class FailuresE2ETest {
         post("3ADOWN00000000000001", "oi");
         await().atMost(Duration.ofSeconds(20)).until(() -> "dead".equals(query("select status from messages where direction = 'out'")));
         assertThat(query("select count(*) from delivery_attempts")).isEqualTo("4");
+        assertThat(query("select string_agg(coalesce(http_status, 0)::text || ':' || outcome, ',' order by id) from delivery_attempts"))
+                .isEqualTo("503:retry,503:retry,503:retry,503:retry");
     }
 
     private String query(String sql) {
