@@ -51,7 +51,9 @@ public final class EvolutionSendText {
             }
         }
         String detail = summary(responseBody);
-        if (status == 400 || status == 401 || status == 403 || status == 404 || status == 422) {
+        // Evolution reports a disconnected instance as 400 or 500 with "Connection Closed": worth retrying.
+        boolean disconnected = detail.contains("Connection Closed");
+        if (!disconnected && (status == 400 || status == 401 || status == 403 || status == 404 || status == 422)) {
             throw new SendRejectedException(status, detail);
         }
         throw new SendFailedException("Evolution API answered HTTP " + status + ": " + detail);
