@@ -4,12 +4,15 @@ import io.atende.conversation.ConversationPrompt;
 import io.atende.conversation.ConversationQueue;
 import io.atende.conversation.PromptBuilder;
 import io.atende.ingest.EvolutionWebhookParser;
+import io.atende.ingest.IntakeGate;
 import io.atende.ingest.WebhookAck;
 import io.atende.ingest.WebhookAuthenticator;
 import io.atende.ingest.WebhookTokenStore;
 import io.atende.llm.LlmCallObserver;
+import io.atende.llm.LlmStats;
 import io.atende.llm.OllamaModels;
 import io.atende.reply.DeliveryStore;
+import io.atende.reply.EvolutionBreakers;
 import io.atende.reply.EvolutionDelivery;
 import io.atende.reply.EvolutionSendText;
 import io.atende.reply.OutboundMessage;
@@ -73,16 +76,27 @@ public class AtendeConfiguration implements CamelConfiguration {
         announceToken(token, integer(props, "atende.http.port"));
         registry.bind("webhookAuthenticator", new WebhookAuthenticator(token.token(), Clock.systemUTC()));
         registry.bind("evolutionWebhookParser", new EvolutionWebhookParser());
-        registry.bind("inboundStore", new InboundStore(tx, text(props, "atende.reply.media-notice")));
+        LlmStats llmStats = new LlmStats(Double.parseDouble(text(props, "atende.llm.expected-seconds")));
+        int llmSlots = integer(props, "atende.llm.parallel");
+        registry.bind("inboundStore", new InboundStore(tx, text(props, "atende.reply.media-notice"),
+                new InboundStore.BusyNotice(llmSlots, integer(props, "atende.busy-notice.seconds"),
+                        text(props, "atende.busy-notice.text"), llmStats)));
         registry.bind("webhookAck", new WebhookAck(metrics));
+        IntakeGate intake = new IntakeGate();
+        camel.getManagementStrategy().addEventNotifier(intake);
+        registry.bind("intakeGate", intake);
 
         // Conversation
         int maxReplyTokens = integer(props, "atende.llm.max-reply-tokens");
         int numCtx = integer(props, "atende.llm.num-ctx");
-        ConversationQueue queue = new ConversationQueue(tx, integer(props, "atende.llm.parallel"),
-                new ReplySplitter(integer(props, "atende.reply.max-chars")),
+        ConversationQueue queue = new ConversationQueue(tx, new ConversationQueue.Settings(llmSlots,
+                Duration.ofMillis(integer(props, "atende.debounce-ms")),
+                Duration.ofMillis(integer(props, "atende.debounce-max-ms")),
                 Duration.ofMillis(integer(props, "atende.llm.retry-base-ms")),
-                Duration.ofMillis(integer(props, "atende.llm.retry-max-ms")));
+                Duration.ofMillis(integer(props, "atende.llm.retry-max-ms")),
+                text(props, "atende.llm.fallback-text"),
+                Boolean.parseBoolean(text(props, "atende.llm.answer-after-recovery"))),
+                new ReplySplitter(integer(props, "atende.reply.max-chars")));
         registry.bind("conversationQueue", queue);
         registry.bind("conversationPrompt", new ConversationPrompt(new PromptBuilder(
                 text(props, "atende.llm.system-prompt"), numCtx, maxReplyTokens,
@@ -90,7 +104,7 @@ public class AtendeConfiguration implements CamelConfiguration {
                 Double.parseDouble(text(props, "atende.llm.chars-per-token")))));
 
         // LLM
-        LlmCallObserver observer = new LlmCallObserver(metrics);
+        LlmCallObserver observer = new LlmCallObserver(metrics, llmStats);
         registry.bind("llmCallObserver", observer);
         registry.bind("ollamaChatModel", OllamaModels.chatModel(
                 text(props, "atende.ollama.base-url"), text(props, "atende.ollama.model"), numCtx, maxReplyTokens,
@@ -100,8 +114,11 @@ public class AtendeConfiguration implements CamelConfiguration {
         // Reply
         DeliveryStore deliveries = new DeliveryStore(tx, metrics);
         registry.bind("deliveryStore", deliveries);
+        EvolutionBreakers sendBreakers = new EvolutionBreakers(integer(props, "atende.send.breaker.failure-rate"),
+                integer(props, "atende.send.breaker.minimum-calls"), integer(props, "atende.send.breaker.window"),
+                Duration.ofSeconds(integer(props, "atende.send.breaker.open-seconds")), meters);
         registry.bind("evolutionDelivery", new EvolutionDelivery(deliveries, new EvolutionSendText(),
-                text(props, "atende.evolution.api-key")));
+                text(props, "atende.evolution.api-key"), sendBreakers));
         registry.bind("sendRetryPolicy", new SendRetryPolicy(integer(props, "atende.send.max-attempts")));
 
         // Crash recovery runs before any route starts, so it never races a live turn.

@@ -28,21 +28,30 @@ public final class ConversationQueue {
     private static final Logger LOG = LoggerFactory.getLogger(ConversationQueue.class);
     private static final long CLAIM_LOCK = 0x61746e64L; // "atnd"
 
-    private final Transactions tx;
-    private final int llmSlots;
-    private final ReplySplitter splitter;
-    private final Duration retryBase;
-    private final Duration retryMax;
-
-    public ConversationQueue(Transactions tx, int llmSlots, ReplySplitter splitter, Duration retryBase, Duration retryMax) {
-        if (llmSlots < 1) {
-            throw new IllegalArgumentException("atende.llm.parallel must be at least 1");
+    /**
+     * @param debounce            messages closer than this become one turn (quiet time after the last message)
+     * @param debounceMax         a customer who keeps typing is still answered after this long
+     * @param fallbackText        sent at once when the LLM fails (once per wait); blank: none
+     * @param answerAfterRecovery keep failed turns pending and answer them when the LLM is back (else: fallback only)
+     */
+    public record Settings(int llmSlots, Duration debounce, Duration debounceMax, Duration retryBase,
+                           Duration retryMax, String fallbackText, boolean answerAfterRecovery) {
+        public Settings {
+            if (llmSlots < 1) {
+                throw new IllegalArgumentException("atende.llm.parallel must be at least 1");
+            }
+            fallbackText = fallbackText == null ? "" : fallbackText.strip();
         }
+    }
+
+    private final Transactions tx;
+    private final Settings settings;
+    private final ReplySplitter splitter;
+
+    public ConversationQueue(Transactions tx, Settings settings, ReplySplitter splitter) {
         this.tx = tx;
-        this.llmSlots = llmSlots;
+        this.settings = settings;
         this.splitter = splitter;
-        this.retryBase = retryBase;
-        this.retryMax = retryMax;
     }
 
     /**
@@ -54,7 +63,7 @@ public final class ConversationQueue {
             Sql.query(c, "select pg_advisory_xact_lock(?)", rs -> null, CLAIM_LOCK);
             long busy = Sql.oneLong(c, "select count(*) from conversations where state = 'answering'");
             List<ClaimedTurn> claimed = new ArrayList<>();
-            for (long free = llmSlots - busy; free > 0; free--) {
+            for (long free = settings.llmSlots() - busy; free > 0; free--) {
                 ClaimedTurn turn = claimOne(c);
                 if (turn == null) {
                     break;
@@ -73,10 +82,14 @@ public final class ConversationQueue {
                   from conversations c join instances i on i.id = c.instance_id
                  where c.state = 'idle' and c.waiting_since is not null
                    and (c.not_before is null or c.not_before <= now())
+                   -- debounce: the customer has paused, or has been typing for too long already
+                   and (c.last_inbound_at <= now() - ? * interval '1 millisecond'
+                        or c.waiting_since <= now() - ? * interval '1 millisecond')
                  order by i.served_seq nulls first, c.waiting_since, c.id
                  limit 1
                  for update of c skip locked""",
-                rs -> new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)));
+                rs -> new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)),
+                settings.debounce().toMillis(), settings.debounceMax().toMillis());
         if (next == null) {
             return null;
         }
@@ -127,38 +140,72 @@ public final class ConversationQueue {
                         parts.get(i), i, parts.size()));
             }
             Sql.update(c, """
-                    update conversations set state = 'replying', state_since = now(), llm_failures = 0, not_before = null
+                    update conversations set state = 'replying', state_since = now(), llm_failures = 0, not_before = null,
+                           busy_noticed_at = null, fallback_sent_at = null
                      where id = ?""", turn.conversationId());
             return out;
         });
     }
 
-    /** The LLM call failed: the messages wait again, and the conversation is retried after an exponential backoff. */
-    public void llmFailed(ClaimedTurn turn, Throwable error) {
-        tx.inTransaction(c -> {
-            Sql.update(c, """
-                    update messages set status = 'waiting', updated_at = now()
-                     where id = any(?) and status = 'answering'""", (Object) turn.messageIds().toArray(Long[]::new));
-            int failures = Sql.oneLong(c, """
-                    update conversations
-                       set state = 'idle', state_since = now(), llm_failures = llm_failures + 1,
-                           waiting_since = least(coalesce(waiting_since, 'infinity'),
-                               (select min(received_at) from messages where id = any(?)))
-                     where id = ?
-                    returning llm_failures""", turn.messageIds().toArray(Long[]::new), turn.conversationId()).intValue();
-            Duration delay = backoff(failures);
-            Sql.update(c, "update conversations set not_before = now() + ? * interval '1 millisecond' where id = ?",
-                    delay.toMillis(), turn.conversationId());
-            LOG.warn("LLM call failed for conversation {} (failure {}), retrying in {} ms: {}",
-                    turn.conversationId(), failures, delay.toMillis(), error == null ? "-" : error.toString());
-            return null;
+    /**
+     * The LLM call failed (error, timeout, or its circuit breaker is open). The customer gets the fallback text at
+     * once (once per wait). With answer-after-recovery the messages wait again and the conversation is retried after
+     * an exponential backoff; without it the fallback is the final answer.
+     *
+     * @return the fallback notice to deliver now (empty when none is due)
+     */
+    public List<OutboundMessage> llmFailed(ClaimedTurn turn, Throwable error) {
+        return tx.inTransaction(c -> {
+            Long[] ids = turn.messageIds().toArray(Long[]::new);
+            boolean fallbackDue;
+            if (settings.answerAfterRecovery()) {
+                Sql.update(c, """
+                        update messages set status = 'waiting', updated_at = now()
+                         where id = any(?) and status = 'answering'""", (Object) ids);
+                int failures = Sql.oneLong(c, """
+                        update conversations
+                           set state = 'idle', state_since = now(), llm_failures = llm_failures + 1,
+                               waiting_since = least(coalesce(waiting_since, 'infinity'),
+                                   (select min(received_at) from messages where id = any(?)))
+                         where id = ?
+                        returning llm_failures""", ids, turn.conversationId()).intValue();
+                Duration delay = backoff(failures);
+                Sql.update(c, "update conversations set not_before = now() + ? * interval '1 millisecond' where id = ?",
+                        delay.toMillis(), turn.conversationId());
+                fallbackDue = Sql.oneLong(c, "select id from conversations where id = ? and fallback_sent_at is null",
+                        turn.conversationId()) != null;
+                LOG.warn("LLM call failed for conversation {} (failure {}), retrying in {} ms: {}",
+                        turn.conversationId(), failures, delay.toMillis(), error == null ? "-" : error.toString());
+            } else {
+                Sql.update(c, """
+                        update messages set status = 'fallback', updated_at = now()
+                         where id = any(?) and status = 'answering'""", (Object) ids);
+                Sql.update(c, """
+                        update conversations set state = 'idle', state_since = now(), llm_failures = 0, not_before = null
+                         where id = ?""", turn.conversationId());
+                fallbackDue = true;
+                LOG.warn("LLM call failed for conversation {}, answered with the fallback text only: {}",
+                        turn.conversationId(), error == null ? "-" : error.toString());
+            }
+            if (!fallbackDue || settings.fallbackText().isEmpty()) {
+                return List.of();
+            }
+            Sql.update(c, "update conversations set fallback_sent_at = now() where id = ?", turn.conversationId());
+            long id = Sql.oneLong(c, """
+                    insert into messages (instance_id, conversation_id, direction, kind, text, status, answers_up_to,
+                                          part_index, part_count)
+                    values (?, ?, 'out', 'notice', ?, 'ready', ?, 0, 1)
+                    returning id""", turn.instanceId(), turn.conversationId(), settings.fallbackText(),
+                    turn.lastMessageId());
+            return List.of(new OutboundMessage(id, turn.conversationId(), turn.instance(), turn.contactJid(), "notice",
+                    settings.fallbackText(), 0, 1));
         });
     }
 
     Duration backoff(int failures) {
         long factor = 1L << Math.min(failures - 1, 20);
-        Duration d = retryBase.multipliedBy(factor);
-        return d.compareTo(retryMax) > 0 ? retryMax : d;
+        Duration d = settings.retryBase().multipliedBy(factor);
+        return d.compareTo(settings.retryMax()) > 0 ? settings.retryMax() : d;
     }
 
     /**

@@ -23,9 +23,11 @@ public final class LlmCallObserver implements ChatModelListener {
     private static final ThreadLocal<LlmAnswer> LAST = new ThreadLocal<>();
 
     private final AtendeMetrics metrics;
+    private final LlmStats stats;
 
-    public LlmCallObserver(AtendeMetrics metrics) {
+    public LlmCallObserver(AtendeMetrics metrics, LlmStats stats) {
         this.metrics = metrics;
+        this.stats = stats;
     }
 
     @Override
@@ -41,6 +43,7 @@ public final class LlmCallObserver implements ChatModelListener {
         Integer in = usage == null ? null : usage.inputTokenCount();
         Integer out = usage == null ? null : usage.outputTokenCount();
         metrics.llmCall(Duration.ofMillis(millis), true);
+        stats.record(millis);
         metrics.llmTokens("input", in);
         metrics.llmTokens("output", out);
         LAST.set(new LlmAnswer(null, in, out, millis));

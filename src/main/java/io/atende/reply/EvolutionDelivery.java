@@ -1,6 +1,9 @@
 package io.atende.reply;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.apache.camel.Exchange;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * One sendText attempt as the delivery route performs it: persist the attempt, build the request,
@@ -14,14 +17,18 @@ public final class EvolutionDelivery {
     /** URL-encoded instance name, for the endpoint URI. */
     static final String INSTANCE_PATH = "atendeInstancePath";
 
+    static final String BREAKER = "atendeSendBreaker";
+
     private final DeliveryStore store;
     private final EvolutionSendText contract;
     private final String apiKey;
+    private final EvolutionBreakers breakers;
 
-    public EvolutionDelivery(DeliveryStore store, EvolutionSendText contract, String apiKey) {
+    public EvolutionDelivery(DeliveryStore store, EvolutionSendText contract, String apiKey, EvolutionBreakers breakers) {
         this.store = store;
         this.contract = contract;
         this.apiKey = apiKey;
+        this.breakers = breakers;
     }
 
     /** Body in: the {@link OutboundMessage}. Body out: the JSON request, with only the headers Evolution needs. */
@@ -30,6 +37,13 @@ public final class EvolutionDelivery {
         exchange.setProperty(OUTBOUND, m);
         exchange.setProperty(ATTEMPT_ID, store.attemptStarted(m));
         exchange.setProperty(STARTED, System.nanoTime());
+        CircuitBreaker breaker = breakers.forInstance(m.instance());
+        if (!breaker.tryAcquirePermission()) {
+            store.attemptFinished(attemptId(exchange), null, "breaker_open", "send breaker open for this instance",
+                    started(exchange));
+            throw new SendFailedException("Evolution API send breaker for instance " + m.instance() + " is open");
+        }
+        exchange.setProperty(BREAKER, breaker);
         exchange.setProperty(INSTANCE_PATH, contract.instancePath(m));
         var msg = exchange.getMessage();
         // Never leak other headers to Evolution; keep Camel's redelivery counter, which lives in the headers.
@@ -45,6 +59,7 @@ public final class EvolutionDelivery {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String error = cause == null ? "transport error" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
         store.attemptFinished(attemptId(exchange), null, "retry", error, started(exchange));
+        breakerError(exchange, cause);
         throw new SendFailedException("Evolution API unreachable: " + error);
     }
 
@@ -56,13 +71,16 @@ public final class EvolutionDelivery {
         OutboundMessage m = exchange.getProperty(OUTBOUND, OutboundMessage.class);
         try {
             String waId = contract.acceptedId(code, body);
+            breakerSuccess(exchange);
             store.attemptFinished(attemptId(exchange), code, "accepted", null, started(exchange));
             store.sent(m, waId);
             exchange.getMessage().setBody(m);
         } catch (SendRejectedException e) {
+            breakerSuccess(exchange); // the instance answered; it is the message that cannot go
             store.attemptFinished(attemptId(exchange), code, "rejected", e.getMessage(), started(exchange));
             throw e;
         } catch (SendFailedException e) {
+            breakerError(exchange, e);
             store.attemptFinished(attemptId(exchange), code, "retry", e.getMessage(), started(exchange));
             throw e;
         }
@@ -76,6 +94,21 @@ public final class EvolutionDelivery {
         }
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         store.dead(m, cause);
+    }
+
+    private static void breakerSuccess(Exchange exchange) {
+        CircuitBreaker breaker = exchange.getProperty(BREAKER, CircuitBreaker.class);
+        if (breaker != null) {
+            breaker.onSuccess(System.nanoTime() - started(exchange), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static void breakerError(Exchange exchange, Throwable error) {
+        CircuitBreaker breaker = exchange.getProperty(BREAKER, CircuitBreaker.class);
+        if (breaker != null) {
+            breaker.onError(System.nanoTime() - started(exchange), TimeUnit.NANOSECONDS,
+                    error == null ? new SendFailedException("transport error") : error);
+        }
     }
 
     private static long attemptId(Exchange exchange) {

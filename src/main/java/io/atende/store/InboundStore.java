@@ -3,6 +3,7 @@ package io.atende.store;
 import io.atende.ingest.InboundEvent;
 import io.atende.ingest.IngestOutcome;
 import io.atende.ingest.IngestOutcome.Status;
+import io.atende.llm.LlmStats;
 import io.atende.reply.OutboundMessage;
 
 import java.sql.Connection;
@@ -21,13 +22,27 @@ public final class InboundStore {
     /** Ignore reason for media without text when the notice is switched off. */
     public static final String MEDIA_NOT_ANSWERED = "media_without_text";
 
+    /**
+     * Admission control: when the estimated wait (conversations ahead × recent mean LLM time ÷ slots) exceeds
+     * {@code thresholdSeconds}, the customer gets one immediate notice with their place in the queue.
+     *
+     * @param template text with an optional {@code {position}} placeholder; blank switches the notice off
+     */
+    public record BusyNotice(int llmSlots, double thresholdSeconds, String template, LlmStats stats) {
+        public BusyNotice {
+            template = template == null ? "" : template.strip();
+        }
+    }
+
     private final Transactions tx;
     private final String mediaNotice;
+    private final BusyNotice busy;
 
     /** @param mediaNotice polite text for media without text; blank switches the notice off */
-    public InboundStore(Transactions tx, String mediaNotice) {
+    public InboundStore(Transactions tx, String mediaNotice, BusyNotice busy) {
         this.tx = tx;
         this.mediaNotice = mediaNotice == null ? "" : mediaNotice.strip();
+        this.busy = busy;
     }
 
     public IngestOutcome persist(InboundEvent e) {
@@ -92,7 +107,9 @@ public final class InboundStore {
                     update conversations
                        set waiting_since = coalesce(waiting_since, now()), last_inbound_at = now()
                      where id = ?""", conversationId);
-            return new IngestOutcome(Status.ACCEPTED, null, e.instance(), messageId, List.of());
+            OutboundMessage busyNotice = busyNoticeIfDue(c, instanceId, conversationId, e.instance(), messageId);
+            return new IngestOutcome(Status.ACCEPTED, null, e.instance(), messageId,
+                    busyNotice == null ? List.of() : List.of(busyNotice));
         }
         if (notice) {
             Long noticeId = Sql.oneLong(c, """
@@ -107,6 +124,42 @@ public final class InboundStore {
             return new IngestOutcome(Status.NOTICED, null, e.instance(), messageId, List.of(out));
         }
         return new IngestOutcome(Status.IGNORED, reason, e.instance(), messageId, List.of());
+    }
+
+    /** One notice per wait, only while the conversation waits for a slot, only when the wait looks long. */
+    private OutboundMessage busyNoticeIfDue(Connection c, long instanceId, long conversationId, String instance,
+                                            long messageId) throws SQLException {
+        if (busy.template().isEmpty()) {
+            return null;
+        }
+        record Queue(long ahead, long inFlight) {
+        }
+        Queue q = Sql.one(c, """
+                select (select count(*) from conversations o
+                         where o.state = 'idle' and o.waiting_since is not null and o.id <> me.id
+                           and o.waiting_since <= me.waiting_since),
+                       (select count(*) from conversations where state = 'answering')
+                  from conversations me
+                 where me.id = ? and me.state = 'idle' and me.busy_noticed_at is null""",
+                rs -> new Queue(rs.getLong(1), rs.getLong(2)), conversationId);
+        if (q == null) {
+            return null; // already noticed in this wait, or being answered right now
+        }
+        long position = q.ahead() + 1;
+        double estimatedWait = (q.ahead() + q.inFlight() + 1) * busy.stats().meanSeconds() / busy.llmSlots();
+        if (estimatedWait <= busy.thresholdSeconds()) {
+            return null;
+        }
+        String text = busy.template().replace("{position}", String.valueOf(position));
+        Sql.update(c, "update conversations set busy_noticed_at = now() where id = ?", conversationId);
+        long id = Sql.oneLong(c, """
+                insert into messages (instance_id, conversation_id, direction, kind, text, status, answers_up_to,
+                                      part_index, part_count)
+                values (?, ?, 'out', 'notice', ?, 'ready', ?, 0, 1)
+                returning id""", instanceId, conversationId, text, messageId);
+        String contact = Sql.one(c, "select contact_jid from conversations where id = ?", rs -> rs.getString(1),
+                conversationId);
+        return new OutboundMessage(id, conversationId, instance, contact, "notice", text, 0, 1);
     }
 
     private static long upsertInstance(Connection c, String name) throws SQLException {

@@ -63,13 +63,16 @@ class FailuresE2ETest {
     }
 
     @Test
-    void failedLlmCallIsRetriedAndAnsweredOnce() {
+    void failedLlmCallGetsOneFallbackAtOnceThenTheAnswerOnce() {
         ollama.failNext(2, 500);
         post("3ALLM000000000000001", "oi");
-        await().atMost(Duration.ofSeconds(20)).until(() -> evolution.sent().size() == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> evolution.sent().size() == 2);
         assertThat(ollama.calls()).hasSize(3);
-        assertThat(evolution.sent().get(0).text()).isEqualTo("Resposta: oi");
+        assertThat(evolution.sent()).extracting(EvolutionFixture.SentText::text).containsExactly(
+                "Recebemos sua mensagem! Estamos com uma instabilidade no momento e vamos responder assim que possível.",
+                "Resposta: oi");
         assertThat(query("select llm_failures from conversations")).isEqualTo("0");
+        assertThat(query("select fallback_sent_at is null from conversations")).isEqualTo("t");
     }
 
     @Test

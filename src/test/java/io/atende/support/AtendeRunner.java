@@ -25,6 +25,8 @@ public final class AtendeRunner implements AutoCloseable {
         this.port = freePort();
         set("atende.http.port", String.valueOf(port));
         set("atende.dispatch.poll-ms", "200");
+        set("atende.debounce-ms", "0");
+        set("atende.llm.expected-seconds", "1");
         set("atende.send.retry-delay-ms", "50");
         set("atende.send.retry-max-delay-ms", "200");
         set("atende.llm.retry-base-ms", "200");
