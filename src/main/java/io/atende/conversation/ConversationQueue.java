@@ -2,6 +2,7 @@ package io.atende.conversation;
 
 import io.atende.reply.OutboundMessage;
 import io.atende.reply.ReplySplitter;
+import io.atende.store.Notices;
 import io.atende.store.Sql;
 import io.atende.store.Transactions;
 import org.slf4j.Logger;
@@ -191,14 +192,8 @@ public final class ConversationQueue {
                 return List.of();
             }
             Sql.update(c, "update conversations set fallback_sent_at = now() where id = ?", turn.conversationId());
-            long id = Sql.oneLong(c, """
-                    insert into messages (instance_id, conversation_id, direction, kind, text, status, answers_up_to,
-                                          part_index, part_count)
-                    values (?, ?, 'out', 'notice', ?, 'ready', ?, 0, 1)
-                    returning id""", turn.instanceId(), turn.conversationId(), settings.fallbackText(),
-                    turn.lastMessageId());
-            return List.of(new OutboundMessage(id, turn.conversationId(), turn.instance(), turn.contactJid(), "notice",
-                    settings.fallbackText(), 0, 1));
+            return List.of(Notices.queue(c, turn.instanceId(), turn.conversationId(), turn.instance(),
+                    settings.fallbackText(), turn.lastMessageId()));
         });
     }
 

@@ -112,15 +112,7 @@ public final class InboundStore {
                     busyNotice == null ? List.of() : List.of(busyNotice));
         }
         if (notice) {
-            Long noticeId = Sql.oneLong(c, """
-                    insert into messages (instance_id, conversation_id, direction, kind, text, status,
-                                          answers_up_to, part_index, part_count)
-                    values (?, ?, 'out', 'notice', ?, 'ready', ?, 0, 1)
-                    returning id""", instanceId, conversationId, mediaNotice, messageId);
-            String contact = Sql.one(c, "select contact_jid from conversations where id = ?",
-                    rs -> rs.getString(1), conversationId);
-            OutboundMessage out = new OutboundMessage(noticeId, conversationId, e.instance(), contact, "notice",
-                    mediaNotice, 0, 1);
+            OutboundMessage out = Notices.queue(c, instanceId, conversationId, e.instance(), mediaNotice, messageId);
             return new IngestOutcome(Status.NOTICED, null, e.instance(), messageId, List.of(out));
         }
         return new IngestOutcome(Status.IGNORED, reason, e.instance(), messageId, List.of());
@@ -152,14 +144,7 @@ public final class InboundStore {
         }
         String text = busy.template().replace("{position}", String.valueOf(position));
         Sql.update(c, "update conversations set busy_noticed_at = now() where id = ?", conversationId);
-        long id = Sql.oneLong(c, """
-                insert into messages (instance_id, conversation_id, direction, kind, text, status, answers_up_to,
-                                      part_index, part_count)
-                values (?, ?, 'out', 'notice', ?, 'ready', ?, 0, 1)
-                returning id""", instanceId, conversationId, text, messageId);
-        String contact = Sql.one(c, "select contact_jid from conversations where id = ?", rs -> rs.getString(1),
-                conversationId);
-        return new OutboundMessage(id, conversationId, instance, contact, "notice", text, 0, 1);
+        return Notices.queue(c, instanceId, conversationId, instance, text, messageId);
     }
 
     private static long upsertInstance(Connection c, String name) throws SQLException {

@@ -1,0 +1,29 @@
+package io.atende.store;
+
+import io.atende.reply.OutboundMessage;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Notices are short texts Atende owes a customer without asking the LLM (media without text, busy, fallback).
+ * Like answers, they are stored as outbound messages in the same transaction that decides them, then delivered.
+ */
+public final class Notices {
+
+    private Notices() {
+    }
+
+    /** Stores a one-part notice in {@code ready} and returns it for delivery. */
+    public static OutboundMessage queue(Connection c, long instanceId, long conversationId, String instance,
+                                        String text, long answersUpTo) throws SQLException {
+        long id = Sql.oneLong(c, """
+                insert into messages (instance_id, conversation_id, direction, kind, text, status, answers_up_to,
+                                      part_index, part_count)
+                values (?, ?, 'out', 'notice', ?, 'ready', ?, 0, 1)
+                returning id""", instanceId, conversationId, text, answersUpTo);
+        String contact = Sql.one(c, "select contact_jid from conversations where id = ?", rs -> rs.getString(1),
+                conversationId);
+        return new OutboundMessage(id, conversationId, instance, contact, "notice", text, 0, 1);
+    }
+}
