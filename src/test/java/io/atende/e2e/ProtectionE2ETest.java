@@ -101,21 +101,26 @@ class ProtectionE2ETest {
     void customerWhoKeepsTypingIsStillAnsweredAfterTheDebounceCap() throws Exception {
         start(Map.of("atende.debounce-ms", "600", "atende.debounce-max-ms", "1500"));
         long end = System.nanoTime() + Duration.ofMillis(3500).toNanos();
-        int sent = 0;
+        List<String> typed = new java.util.ArrayList<>();
         while (System.nanoTime() < end) {
-            post("loja", "5511900000002", "msg " + (++sent));
+            String text = "msg " + (typed.size() + 1);
+            post("loja", "5511900000002", text);
+            typed.add(text);
             Thread.sleep(250); // always closer than the debounce window
         }
-        await().atMost(WAIT).until(() -> ollama.calls().size() >= 2);
-        // Answered while still typing (the cap), and nothing was lost or answered twice in the end.
-        await().atMost(WAIT).until(() -> String.join("\n", ollama.calls().stream().map(OllamaFixture.ChatCall::lastUserContent).toList())
-                .split("\n").length == sentCount(ollama));
-        int total = sent;
-        await().atMost(WAIT).until(() -> sentCount(ollama) == total);
+        java.time.Instant stoppedTyping = java.time.Instant.now();
+
+        // Every message reaches the model exactly once, in order, across the turns.
+        await().atMost(WAIT).until(() -> pendingLines(ollama).size() == typed.size());
+        assertThat(pendingLines(ollama)).containsExactlyElementsOf(typed);
+        // The cap answered while the customer was still typing, so there was more than one turn.
+        assertThat(ollama.calls()).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(ollama.calls().get(0).receivedAt()).isBefore(stoppedTyping);
     }
 
-    private static int sentCount(OllamaFixture ollama) {
-        return ollama.calls().stream().mapToInt(c -> c.lastUserContent().split("\n").length).sum();
+    /** The customer's pending lines of every turn the model received, in call order. */
+    private static List<String> pendingLines(OllamaFixture ollama) {
+        return ollama.calls().stream().flatMap(c -> java.util.Arrays.stream(c.lastUserContent().split("\n"))).toList();
     }
 
     @Test
