@@ -1,5 +1,8 @@
 package io.atende;
 
+import io.atende.admin.AdminAuthenticator;
+import io.atende.admin.DeadLetterJson;
+import io.atende.admin.DeadLetterStore;
 import io.atende.conversation.ConversationPrompt;
 import io.atende.conversation.ConversationQueue;
 import io.atende.conversation.PromptBuilder;
@@ -120,6 +123,15 @@ public class AtendeConfiguration implements CamelConfiguration {
         registry.bind("evolutionDelivery", new EvolutionDelivery(deliveries, new EvolutionSendText(),
                 text(props, "atende.evolution.api-key"), sendBreakers));
         registry.bind("sendRetryPolicy", new SendRetryPolicy(integer(props, "atende.send.max-attempts")));
+
+        // Admin
+        // Dead letters (list, replay) behind a Bearer token; generated into the data dir when ATENDE_ADMIN_TOKEN is unset.
+        registry.bind("adminAuthenticator", AdminAuthenticator.resolve(text(props, "atende.admin.token"), dataDir,
+                integer(props, "atende.http.port")));
+        DeadLetterStore deadLetters = new DeadLetterStore(tx, metrics);
+        registry.bind("deadLetterStore", deadLetters);
+        registry.bind("deadLetterJson", new DeadLetterJson());
+        metrics.deadLettersOpen(deadLetters.countOpen());
 
         // Crash recovery runs before any route starts, so it never races a live turn.
         List<List<OutboundMessage>> undelivered = queue.recoverAfterRestart();

@@ -8,11 +8,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.regex.Pattern;
 
 /** Durable bookkeeping of reply delivery: each attempt, the final outcome, and Evolution's id for our message. */
 public final class DeliveryStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryStore.class);
+    /** Phone numbers and LIDs: 8 digits or more in a row. */
+    private static final Pattern LONG_DIGIT_RUN = Pattern.compile("\\d{8,}");
 
     private final Transactions tx;
     private final AtendeMetrics metrics;
@@ -58,14 +61,40 @@ public final class DeliveryStore {
                 LogMask.jid(m.contactJid()), m.instance());
     }
 
-    /** Gave up on the part (rejected, or out of attempts): it will not be sent. */
+    /**
+     * Gave up on the part (rejected, or out of attempts): it will not be sent unless an operator replays it.
+     * In the same transaction a dead letter is opened for it (at most one open letter per message), with
+     * Evolution's last status and the attempts made since the message was last replayed.
+     */
     public void dead(OutboundMessage m, Throwable reason) {
         String why = reason == null ? "unknown" : reason.getMessage();
-        tx.inTransaction(c -> Sql.update(c, """
-                update messages set status = 'dead', failure_reason = ?, updated_at = now() where id = ?""",
-                why, m.id()));
+        String shown = maskNumbers(why == null ? reason.getClass().getSimpleName() : why);
+        Long letter = tx.inTransaction(c -> {
+            Sql.update(c, """
+                    update messages set status = 'dead', failure_reason = ?, updated_at = now() where id = ?""",
+                    why, m.id());
+            return Sql.oneLong(c, """
+                    insert into dead_letters (message_id, instance, contact_jid, kind, reason, last_http_status,
+                                              attempts, replay_count)
+                    select ?, ?, ?, ?, ?,
+                           (select http_status from delivery_attempts where message_id = ? order by id desc limit 1),
+                           (select count(*) from delivery_attempts where message_id = ?)
+                             - coalesce((select sum(attempts) from dead_letters where message_id = ?), 0),
+                           (select count(*) from dead_letters where message_id = ?)
+                    on conflict (message_id) where replayed_at is null do nothing
+                    returning id""",
+                    m.id(), m.instance(), m.contactJid(), m.kind(), shown, m.id(), m.id(), m.id(), m.id());
+        });
         metrics.message(m.instance(), "dead");
-        LOG.error("Reply {} to {} on {} could not be delivered: {}", m.id(), LogMask.jid(m.contactJid()),
-                m.instance(), why);
+        if (letter != null) {
+            metrics.deadLetterOpened();
+        }
+        LOG.error("Reply {} to {} on {} could not be delivered (dead letter {}): {}", m.id(), LogMask.jid(m.contactJid()),
+                m.instance(), letter == null ? "already open" : letter, shown);
+    }
+
+    /** Evolution's errors repeat the number ({@code "exists":false,"number":"5521..."}): mask every long digit run. */
+    static String maskNumbers(String text) {
+        return LONG_DIGIT_RUN.matcher(text).replaceAll(r -> LogMask.phone(r.group()));
     }
 }

@@ -1,10 +1,12 @@
 package io.atende.support;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Atende's business meters, exported at /observe/metrics next to Camel's own.
@@ -13,9 +15,13 @@ import java.time.Duration;
 public final class AtendeMetrics {
 
     private final MeterRegistry registry;
+    private final AtomicLong openDeadLetters = new AtomicLong();
 
     public AtendeMetrics(MeterRegistry registry) {
         this.registry = registry;
+        Gauge.builder("atende.dead.letters", openDeadLetters, AtomicLong::get)
+                .description("Reply parts given up and not replayed yet (open dead letters)")
+                .register(registry);
     }
 
     public MeterRegistry registry() {
@@ -58,5 +64,22 @@ public final class AtendeMetrics {
                 .publishPercentileHistogram()
                 .register(registry)
                 .record(took);
+    }
+
+    /**
+     * atende_dead_letters: open dead letters. A gauge over an in-memory count, seeded from PostgreSQL at startup
+     * ({@link #deadLettersOpen}) and moved after each commit that opens or replays a letter, so a scrape never
+     * queries the database.
+     */
+    public void deadLettersOpen(long count) {
+        openDeadLetters.set(count);
+    }
+
+    public void deadLetterOpened() {
+        openDeadLetters.incrementAndGet();
+    }
+
+    public void deadLetterReplayed() {
+        openDeadLetters.updateAndGet(n -> Math.max(0, n - 1));
     }
 }
