@@ -21,7 +21,7 @@ final class Analysis {
     private static final int DEBOUNCE_MAX_MS = 10_000; // gateway default ATENDE_DEBOUNCE_MAX_MS, not overridden
 
     record PhaseData(String name, String run, int debounceMs, long startNs, long loadEndNs, long drainEndNs,
-                     GatewayProcess.Sample before, GatewayProcess.Sample after) {
+                     GatewayProcess.Sample before, GatewayProcess.Sample atLoadEnd, GatewayProcess.Sample after) {
     }
 
     final Map<String, Object> report = new LinkedHashMap<>();
@@ -80,6 +80,7 @@ final class Analysis {
         long start = System.nanoTime();
         load.run();
         long loadEnd = System.nanoTime();
+        GatewayProcess.Sample atLoadEnd = gw.sampleNow();
         CapacityBench.log(name + ": load done in " + String.format(Locale.ROOT, "%.1f", (loadEnd - start) / 1e9)
                 + " s, draining");
         List<Ledger.Sent> sent = ledger.sentIn(name);
@@ -92,7 +93,7 @@ final class Analysis {
         GatewayProcess.Sample after = gw.sampleNow();
         CapacityBench.log(name + ": drained in " + String.format(Locale.ROOT, "%.1f", (drainEnd - loadEnd) / 1e9)
                 + " s, unanswered " + Ledger.unanswered(sent, ledger));
-        phases.add(new PhaseData(name, currentRun, runDebounce.get(currentRun), start, loadEnd, drainEnd, before, after));
+        phases.add(new PhaseData(name, currentRun, runDebounce.get(currentRun), start, loadEnd, drainEnd, before, atLoadEnd, after));
     }
 
     double medianServiceSeconds(String phase) {
@@ -198,7 +199,7 @@ final class Analysis {
             m.put("wait_by_instance_s", waits(calls, p.debounceMs()));
             List<Double> o1 = new ArrayList<>();
             for (Ledger.LlmCall c : calls) {
-                if (c.slotFreeAtArrival() && c.markers().size() == 1 && p.debounceMs() == 0) {
+                if (c.slotFreeAtArrival() && c.markers().size() == 1 && "overhead".equals(p.name())) {
                     o1.add((c.arrivalNs() - ledger.sent.get(c.markers().get(0)).ackNs) / 1e6);
                 }
             }
@@ -212,7 +213,9 @@ final class Analysis {
                     o2.add((ans.stream().mapToLong(Long::longValue).min().getAsLong() - c.endNs()) / 1e6);
                 }
             }
-            m.put("overhead_llm_end_to_sendtext_ms", new Stats(o2).summary());
+            if (!"ingest".equals(p.name())) {
+                m.put("overhead_llm_end_to_sendtext_ms", new Stats(o2).summary());
+            }
         }
         long cpu = p.after().gwCpuTicks() - p.before().gwCpuTicks();
         long pgCpu = p.after().pgCpuTicks() - p.before().pgCpuTicks();
@@ -221,6 +224,12 @@ final class Analysis {
         if (accepted > 0) {
             m.put("gateway_cpu_ms_per_message", Stats.r(cpu * 1000.0 / GatewayProcess.TICKS_PER_SECOND / accepted));
             m.put("postgres_cpu_ms_per_message", Stats.r(pgCpu * 1000.0 / GatewayProcess.TICKS_PER_SECOND / accepted));
+        }
+        if (accepted > 0) {
+            long during = p.atLoadEnd().gwCpuTicks() - p.before().gwCpuTicks();
+            long pgDuring = p.atLoadEnd().pgCpuTicks() - p.before().pgCpuTicks();
+            m.put("gateway_cpu_s_during_load", Stats.r(during / (double) GatewayProcess.TICKS_PER_SECOND));
+            m.put("postgres_cpu_s_during_load", Stats.r(pgDuring / (double) GatewayProcess.TICKS_PER_SECOND));
         }
         m.put("gateway_rss_at_end_mb", Stats.r(p.after().gwRssKb() / MB));
         m.put("gateway_peak_rss_so_far_mb", Stats.r(p.after().gwHwmKb() / MB));

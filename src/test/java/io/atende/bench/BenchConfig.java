@@ -52,6 +52,12 @@ final class BenchConfig {
     final int debounceMs = i("debounce-ms", 2000);
     final String outDir = s("out", "docs/bench");
     final String realOllama = realOllama();
+    /** Comma-separated subset of conversations,fairness,overhead,ingest (for profiling one phase). */
+    final String phases = s("phases", "conversations,fairness,overhead,ingest");
+
+    boolean runs(String phase) {
+        return java.util.Arrays.asList(phases.split(",")).contains(phase);
+    }
 
     private String realOllama() {
         String v = System.getProperty("bench.ollama-url");

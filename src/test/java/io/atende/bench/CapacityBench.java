@@ -46,6 +46,7 @@ class CapacityBench {
         try (OllamaSim ollama = new OllamaSim(cfg, ledger);
              EvolutionSim evolution = new EvolutionSim(ledger, "bench-evolution-key")) {
 
+            if (cfg.runs("conversations") || cfg.runs("fairness")) {
             // ---- run 1: defaults (debounce on): 10 x 10 conversations, then fairness with and without a flood
             try (GatewayProcess gw = new GatewayProcess(cfg, "conversations", ollama.baseUrl(), evolution.baseUrl(),
                     Map.of())) {
@@ -53,8 +54,8 @@ class CapacityBench {
                 Driver driver = new Driver(ledger, gw.baseUrl(), gw.token);
                 a.gatewayStarted("run1", gw);
                 warmUp(cfg, ledger, driver, "warmup1");
-                a.phase("conversations", gw, () -> conversations(cfg, ledger, driver));
-                if (!real) {
+                if (cfg.runs("conversations")) a.phase("conversations", gw, () -> conversations(cfg, ledger, driver));
+                if (!real && cfg.runs("fairness")) {
                     double service = a.medianServiceSeconds("conversations");
                     a.note("fairness_service_time_s", service);
                     a.phase("fairness-baseline", gw, () -> openLoop(cfg, driver, "fairness-baseline", service, 1));
@@ -62,7 +63,8 @@ class CapacityBench {
                 }
                 a.gatewayStopped("run1", gw);
             }
-            if (!real) {
+            }
+            if (!real && (cfg.runs("overhead") || cfg.runs("ingest"))) {
                 // ---- run 2: debounce 0: gateway overhead with a free slot, then the ingest flood
                 try (GatewayProcess gw = new GatewayProcess(cfg, "overhead", ollama.baseUrl(), evolution.baseUrl(),
                         Map.of("ATENDE_DEBOUNCE_MS", "0"))) {
@@ -70,10 +72,10 @@ class CapacityBench {
                     Driver driver = new Driver(ledger, gw.baseUrl(), gw.token);
                     a.gatewayStarted("run2", gw);
                     warmUp(cfg, ledger, driver, "warmup2");
-                    a.phase("overhead", gw, () -> overhead(cfg, ledger, driver));
+                    if (cfg.runs("overhead")) a.phase("overhead", gw, () -> overhead(cfg, ledger, driver));
                     double normal = cfg.compression;
                     cfg.compression = cfg.drainCompression;
-                    a.phase("ingest", gw, () -> ingest(cfg, driver));
+                    if (cfg.runs("ingest")) a.phase("ingest", gw, () -> ingest(cfg, driver));
                     cfg.compression = normal;
                     a.gatewayStopped("run2", gw);
                 }
@@ -91,10 +93,24 @@ class CapacityBench {
 
     /** A few sequential exchanges so that the JIT and the pools are warm; excluded from every figure. */
     private static void warmUp(BenchConfig cfg, Ledger ledger, Driver driver, String phase) throws Exception {
-        log("warm-up");
-        for (int i = 0; i < 30; i++) {
-            Ledger.Sent s = driver.post(phase, i % cfg.instances, 900_000 + i);
-            ledger.awaitAnswer(s.marker, 60_000);
+        log("warm-up: 300 messages from 100 customers");
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 10; t++) {
+            int base = 900_000 + t * 10;
+            Thread th = new Thread(() -> {
+                for (int k = 0; k < 30; k++) {
+                    driver.post(phase, k % cfg.instances, base + k % 10);
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join();
+        }
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (Ledger.unanswered(ledger.sentIn(phase), ledger) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
         }
     }
 
