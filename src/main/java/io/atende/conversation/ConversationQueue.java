@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The durable work queue in PostgreSQL, and each conversation's state machine:
@@ -48,6 +49,8 @@ public final class ConversationQueue {
     private final Transactions tx;
     private final Settings settings;
     private final ReplySplitter splitter;
+    private final AtomicBoolean claiming = new AtomicBoolean();
+    private final AtomicBoolean wakeUps = new AtomicBoolean();
 
     public ConversationQueue(Transactions tx, Settings settings, ReplySplitter splitter) {
         this.tx = tx;
@@ -60,6 +63,31 @@ public final class ConversationQueue {
      * (the instance served least recently goes first), and inside an instance the conversation waiting longest.
      */
     public List<ClaimedTurn> claimReady() {
+        // Wake-ups coalesce: every committed webhook asks for a claim, but while one claim runs in this JVM the
+        // others only flag that another round is due, and the running claimer does it. Without this, a burst of
+        // webhooks queued one claim transaction each behind the advisory lock, each holding a pooled connection,
+        // and the webhooks themselves then waited for connections (measured by the bench harness, issue 4).
+        wakeUps.set(true);
+        List<ClaimedTurn> claimed = new ArrayList<>();
+        while (wakeUps.get() && claiming.compareAndSet(false, true)) {
+            try {
+                while (wakeUps.getAndSet(false)) {
+                    claimed.addAll(claimRound());
+                }
+            } catch (RuntimeException e) {
+                if (claimed.isEmpty()) {
+                    throw e;
+                }
+                // Turns already claimed must still be handed out; the next poll retries the rest.
+                LOG.warn("Claim round failed after {} turns were claimed: {}", claimed.size(), e.getMessage());
+            } finally {
+                claiming.set(false);
+            }
+        }
+        return claimed;
+    }
+
+    private List<ClaimedTurn> claimRound() {
         return tx.inTransaction(c -> {
             Sql.query(c, "select pg_advisory_xact_lock(?)", rs -> null, CLAIM_LOCK);
             long busy = Sql.oneLong(c, "select count(*) from conversations where state = 'answering'");

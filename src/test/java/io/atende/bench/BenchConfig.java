@@ -40,9 +40,9 @@ final class BenchConfig {
     final double fairnessLoad = d("fairness-load", 0.4);
     final int floodFactor = i("flood-factor", 10);
     final int overheadSamples = i("overhead-samples", 150);
-    final double ingestSeconds = d("ingest-s", 15);
+    final double ingestSeconds = d("ingest-s", 10);
     final int ingestConnections = i("ingest-connections", 32);
-    final int ingestConversations = i("ingest-conversations", 2000);
+    final int ingestConversations = i("ingest-conversations", 500);
     final double drainTimeoutS = d("drain-timeout-s", 300);
 
     // gateway

@@ -93,7 +93,9 @@ class CapacityBench {
 
     /** A few sequential exchanges so that the JIT and the pools are warm; excluded from every figure. */
     private static void warmUp(BenchConfig cfg, Ledger ledger, Driver driver, String phase) throws Exception {
-        log("warm-up: 300 messages from 100 customers");
+        log("warm-up: 300 messages from 100 customers (LLM at drain speed)");
+        double normal = cfg.compression;
+        cfg.compression = Math.max(normal, cfg.drainCompression);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 10; t++) {
             int base = 900_000 + t * 10;
@@ -112,6 +114,7 @@ class CapacityBench {
         while (Ledger.unanswered(ledger.sentIn(phase), ledger) > 0 && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
+        cfg.compression = normal;
     }
 
     /**
