@@ -21,7 +21,7 @@ public final class Atende extends Main {
         // application.properties holds Brazilian-Portuguese defaults (prompt, notices): read it as UTF-8.
         context.getPropertiesComponent().setEncoding("UTF-8");
         // The Camel CLI connector (camel get / camel top from Camel JBang) collects the status of every route and
-        // processor once a second: about half of the gateway's CPU under load in the bench harness (issue 4).
+        // processor once a second, whatever the load: half of the Java CPU samples in a bench profile (issue 4).
         // Development only, so off unless ATENDE_CAMEL_CLI=true. Read here because it must be decided before
         // the context initialises, earlier than application.properties is applied.
         if (!Boolean.parseBoolean(System.getenv().getOrDefault("ATENDE_CAMEL_CLI", "false").strip())) {

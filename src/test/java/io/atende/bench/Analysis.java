@@ -183,6 +183,10 @@ final class Analysis {
         m.put("lost_replies", lost);
         m.put("duplicate_replies", dup);
         m.put("misrouted_replies", misrouted);
+        m.put("sendtexts_without_marker_during_phase", ledger.sends.stream()
+                .filter(o -> o.markers().isEmpty() && o.arrivalNs() >= p.startNs() && o.arrivalNs() <= p.drainEndNs()).count());
+        m.put("llm_requests_failed_during_phase", ledger.llmCalls.stream()
+                .filter(o -> o.status() != 200 && o.arrivalNs() >= p.startNs() && o.arrivalNs() <= p.drainEndNs()).count());
         m.put("ack_latency_ms", new Stats(ack).summary());
         double loadS = (p.loadEndNs() - p.startNs()) / 1e9;
         m.put("ack_rate_per_s", Stats.r(ack.size() / loadS));
@@ -205,6 +209,7 @@ final class Analysis {
             }
             if (!o1.isEmpty()) {
                 m.put("overhead_ack_to_llm_request_ms", new Stats(o1).summary());
+                m.put("slowest_ack_to_llm_request", slowest(calls, p));
             }
             List<Double> o2 = new ArrayList<>();
             for (Ledger.LlmCall c : calls) {
@@ -234,6 +239,27 @@ final class Analysis {
         m.put("gateway_rss_at_end_mb", Stats.r(p.after().gwRssKb() / MB));
         m.put("gateway_peak_rss_so_far_mb", Stats.r(p.after().gwHwmKb() / MB));
         return m;
+    }
+
+    /** The three slowest ack -> LLM request samples, with what else happened meanwhile (for diagnosis). */
+    private List<Map<String, Object>> slowest(List<Ledger.LlmCall> calls, PhaseData p) {
+        List<Ledger.LlmCall> sorted = new ArrayList<>(calls);
+        sorted.removeIf(c -> c.markers().size() != 1);
+        sorted.sort(Comparator.comparingLong(c -> -(c.arrivalNs() - ledger.sent.get(c.markers().get(0)).ackNs)));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Ledger.LlmCall c : sorted.subList(0, Math.min(3, sorted.size()))) {
+            Ledger.Sent s = ledger.sent.get(c.markers().get(0));
+            Map<String, Object> m = CapacityBench.map();
+            m.put("marker", s.marker);
+            m.put("acked_at_s_into_phase", Stats.r((s.ackNs - p.startNs()) / 1e9));
+            m.put("ack_to_llm_request_ms", Stats.r((c.arrivalNs() - s.ackNs) / 1e6));
+            m.put("llm_requests_in_between", ledger.llmCalls.stream()
+                    .filter(o -> o.arrivalNs() > s.ackNs && o.arrivalNs() < c.arrivalNs()).count());
+            m.put("sendtexts_without_marker_in_between", ledger.sends.stream()
+                    .filter(o -> o.markers().isEmpty() && o.arrivalNs() > s.ackNs && o.arrivalNs() < c.arrivalNs()).count());
+            out.add(m);
+        }
+        return out;
     }
 
     /** Busy slot time inside the periods where a claimable turn was waiting, over slots x those periods. */

@@ -21,8 +21,9 @@ final class Charts {
             List<GatewayProcess.Sample> s = e.getValue();
             double[] t = s.stream().mapToDouble(GatewayProcess.Sample::t).toArray();
             mem.add(new Svg.Series(e.getKey() + " gateway RSS", t, s.stream().mapToDouble(x -> x.gwRssKb() / 1024.0).toArray()));
-            mem.add(new Svg.Series(e.getKey() + " gateway heap used", t,
-                    s.stream().mapToDouble(x -> Math.max(0, x.heapUsedBytes()) / 1048576.0).toArray()));
+            List<GatewayProcess.Sample> h = s.stream().filter(x -> x.heapUsedBytes() >= 0).toList();
+            mem.add(new Svg.Series(e.getKey() + " gateway heap used", h.stream().mapToDouble(GatewayProcess.Sample::t).toArray(),
+                    h.stream().mapToDouble(x -> x.heapUsedBytes() / 1048576.0).toArray()));
             mem.add(new Svg.Series(e.getKey() + " PostgreSQL PSS", t, s.stream().mapToDouble(x -> x.pgPssKb() / 1024.0).toArray()));
         }
         Files.writeString(out.resolve("memory.svg"), Svg.lines("Memory (MB) over time, per gateway run",
