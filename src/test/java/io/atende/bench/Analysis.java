@@ -234,6 +234,8 @@ final class Analysis {
             long during = p.atLoadEnd().gwCpuTicks() - p.before().gwCpuTicks();
             long pgDuring = p.atLoadEnd().pgCpuTicks() - p.before().pgCpuTicks();
             m.put("gateway_cpu_s_during_load", Stats.r(during / (double) GatewayProcess.TICKS_PER_SECOND));
+            m.put("gateway_runqueue_wait_s_during_load",
+                    Stats.r((p.atLoadEnd().gwRunQueueWaitNs() - p.before().gwRunQueueWaitNs()) / 1e9));
             m.put("postgres_cpu_s_during_load", Stats.r(pgDuring / (double) GatewayProcess.TICKS_PER_SECOND));
         }
         m.put("gateway_rss_at_end_mb", Stats.r(p.after().gwRssKb() / MB));
@@ -260,6 +262,41 @@ final class Analysis {
             out.add(m);
         }
         return out;
+    }
+
+    /** Lost and duplicate replies over every message, warm-ups included, and messages sent to the LLM twice. */
+    private Map<String, Object> allMessages() {
+        Map<String, Integer> llmTimes = new HashMap<>();
+        for (Ledger.LlmCall c : ledger.llmCalls) {
+            if (c.status() == 200) {
+                for (String mk : c.markers()) {
+                    llmTimes.merge(mk, 1, Integer::sum);
+                }
+            }
+        }
+        long accepted = 0, lost = 0, dup = 0;
+        for (Ledger.Sent s : ledger.sent.values()) {
+            if (!s.accepted()) {
+                continue;
+            }
+            accepted++;
+            List<Long> a = ledger.answers.get(s.marker);
+            if (a == null || a.isEmpty()) {
+                lost++;
+            } else if (a.size() > 1) {
+                dup++;
+            }
+        }
+        Map<String, Object> m = CapacityBench.map();
+        m.put("accepted", accepted);
+        m.put("lost", lost);
+        m.put("duplicates", dup);
+        m.put("messages_in_more_than_one_llm_request", llmTimes.values().stream().filter(v -> v > 1).count());
+        m.put("llm_requests", ledger.llmCalls.size());
+        m.put("llm_requests_without_marker", ledger.llmCalls.stream().filter(c -> c.markers().isEmpty()).count());
+        totalLost = Math.max(totalLost, lost);
+        totalDuplicates = Math.max(totalDuplicates, dup);
+        return m;
     }
 
     /** Busy slot time inside the periods where a claimable turn was waiting, over slots x those periods. */
@@ -346,6 +383,7 @@ final class Analysis {
         report.put("notes", notes);
         report.put("loadavg_at_end", Machine.loadavg());
         report.put("targets", targets(ph, real));
+        report.put("all_messages_including_warmups", allMessages());
         report.put("lost_replies_total", totalLost);
         report.put("duplicate_replies_total", totalDuplicates);
         Path out = real ? cfg.out().resolve("real-ollama") : cfg.out();

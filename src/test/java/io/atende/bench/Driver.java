@@ -29,7 +29,8 @@ final class Driver {
     private final URI webhook;
     private final String token;
     private final String nonce = Long.toHexString(System.currentTimeMillis()).toUpperCase(Locale.ROOT);
-    private final AtomicLong seq = new AtomicLong();
+    /** Shared by every driver of a run: markers must stay unique across the two gateway runs. */
+    private static final AtomicLong SEQ = new AtomicLong();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .executor(Executors.newFixedThreadPool(4, r -> {
@@ -54,7 +55,7 @@ final class Driver {
 
     /** Posts one customer text and waits for the acknowledgement. */
     Ledger.Sent post(String phase, int instance, int customer) {
-        long n = seq.incrementAndGet();
+        long n = SEQ.incrementAndGet();
         String marker = phase.charAt(0) + Long.toString(n);
         String text = TEXTS[(int) (n % TEXTS.length)] + " " + Markers.of(marker);
         String body = payload(instance, customer, "BENCH" + nonce + String.format(Locale.ROOT, "%08X", n), text);

@@ -24,7 +24,7 @@ final class GatewayProcess implements AutoCloseable {
 
     /** One sample; memory in KiB, CPU in clock ticks (USER_HZ, 100 per second on Linux). */
     record Sample(double t, long gwRssKb, long gwHwmKb, long gwCpuTicks, long heapUsedBytes, long pgRssKb,
-                  long pgPssKb, long pgCpuTicks, int pgProcesses) {
+                  long pgPssKb, long pgCpuTicks, int pgProcesses, long gwRunQueueWaitNs) {
     }
 
     static final long TICKS_PER_SECOND = 100;
@@ -151,7 +151,7 @@ final class GatewayProcess implements AutoCloseable {
         // The Prometheus scrape costs the gateway CPU: heap every 10th sample only (RSS and CPU come from /proc).
         long heap = scrapes++ % 10 == 0 ? heapUsed() : -1;
         return new Sample(now(), ProcStat.statusKb(gw, "VmRSS"), ProcStat.statusKb(gw, "VmHWM"), gwCpu, heap,
-                pgRss, pgPss, pgCpu, pgCount);
+                pgRss, pgPss, pgCpu, pgCount, ProcStat.runQueueWaitNs(gw));
     }
 
     /** The embedded PostgreSQL's postmaster: pg_ctl detaches it, so it is found by its data directory. */

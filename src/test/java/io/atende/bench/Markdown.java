@@ -27,7 +27,10 @@ final class Markdown {
             sb.append("| ").append(e.getKey()).append(" | ").append(e.getValue()).append(" |\n");
         }
         sb.append("| loadavg at end | ").append(r.get("loadavg_at_end")).append(" |\n");
-        sb.append("\nThe load driver, both simulators, the gateway and its embedded PostgreSQL all share these cores.\n");
+        sb.append("\nThe load driver, both simulators, the gateway and its embedded PostgreSQL all share these cores, and so did "
+                + "whatever else ran on the machine (see the load averages). The last column of the phases table shows how "
+                + "long the gateway's threads waited for a CPU (run-queue wait, from /proc/<pid>/task/*/schedstat) against "
+                + "the CPU time they got.\n");
 
         sb.append("\n## Targets (issue 4)\n\n| Target | Goal | Measured | Met |\n|---|---|---|---|\n");
         for (Map<String, Object> t : (List<Map<String, Object>>) r.get("targets")) {
@@ -53,8 +56,9 @@ final class Markdown {
 
         sb.append("\n## Phases\n\n");
         sb.append("| Phase | webhooks | accepted | ack p50 / p99 / max ms | ack rate /s | reply p50 / p99 s | LLM calls "
-                + "| slot utilisation in backlog | lost | dup | gateway CPU ms/msg | PostgreSQL CPU ms/msg |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| slot utilisation in backlog | lost | dup | gateway CPU ms/msg | PostgreSQL CPU ms/msg "
+                + "| gateway CPU s / run-queue wait s (load) |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map.Entry<String, Object> e : ((Map<String, Object>) r.get("phases")).entrySet()) {
             Map<String, Object> m = (Map<String, Object>) e.getValue();
             Map<String, Object> ack = (Map<String, Object>) m.get("ack_latency_ms");
@@ -70,7 +74,8 @@ final class Markdown {
                             ut.get("backlog_seconds")))
                     .append(" | ").append(m.get("lost_replies")).append(" | ").append(m.get("duplicate_replies"))
                     .append(" | ").append(m.get("gateway_cpu_ms_per_message")).append(" | ")
-                    .append(m.get("postgres_cpu_ms_per_message")).append(" |\n");
+                    .append(m.get("postgres_cpu_ms_per_message")).append(" | ").append(m.get("gateway_cpu_s_during_load"))
+                    .append(" / ").append(m.get("gateway_runqueue_wait_s_during_load")).append(" |\n");
         }
 
         Map<String, Object> phases = (Map<String, Object>) r.get("phases");

@@ -24,6 +24,27 @@ final class ProcStat {
         }
     }
 
+    /**
+     * Nanoseconds the process's threads (alive now) spent waiting on a run queue for a CPU, from
+     * /proc/<pid>/task/<tid>/schedstat (second field): how much the machine's other load delayed them.
+     */
+    static long runQueueWaitNs(Path dir) {
+        long sum = 0;
+        try (var tasks = Files.list(dir.resolve("task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String[] f = Files.readString(t.resolve("schedstat")).trim().split(" ");
+                    sum += Long.parseLong(f[1]);
+                } catch (IOException | RuntimeException gone) {
+                    // thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return sum;
+    }
+
     /** A "Name:   123 kB" line of /proc/<pid>/status, in KiB; 0 when missing. */
     static long statusKb(Path dir, String key) {
         return kb(dir.resolve("status"), key);
