@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The durable work queue in PostgreSQL, and each conversation's state machine:
@@ -49,8 +48,7 @@ public final class ConversationQueue {
     private final Transactions tx;
     private final Settings settings;
     private final ReplySplitter splitter;
-    private final AtomicBoolean claiming = new AtomicBoolean();
-    private final AtomicBoolean wakeUps = new AtomicBoolean();
+    private final ClaimCoalescer<ClaimedTurn> wakeUps = new ClaimCoalescer<>();
 
     public ConversationQueue(Transactions tx, Settings settings, ReplySplitter splitter) {
         this.tx = tx;
@@ -67,24 +65,9 @@ public final class ConversationQueue {
         // others only flag that another round is due, and the running claimer does it. Without this, a burst of
         // webhooks queued one claim transaction each behind the advisory lock, each holding a pooled connection,
         // and the webhooks themselves then waited for connections (measured by the bench harness, issue 4).
-        wakeUps.set(true);
-        List<ClaimedTurn> claimed = new ArrayList<>();
-        while (wakeUps.get() && claiming.compareAndSet(false, true)) {
-            try {
-                while (wakeUps.getAndSet(false)) {
-                    claimed.addAll(claimRound());
-                }
-            } catch (RuntimeException e) {
-                if (claimed.isEmpty()) {
-                    throw e;
-                }
+        return wakeUps.request(this::claimRound, e ->
                 // Turns already claimed must still be handed out; the next poll retries the rest.
-                LOG.warn("Claim round failed after {} turns were claimed: {}", claimed.size(), e.getMessage());
-            } finally {
-                claiming.set(false);
-            }
-        }
-        return claimed;
+                LOG.warn("Claim round failed after turns were claimed: {}", e.getMessage()));
     }
 
     private List<ClaimedTurn> claimRound() {
