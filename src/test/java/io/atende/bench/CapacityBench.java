@@ -36,6 +36,7 @@ class CapacityBench {
         Ledger ledger = new Ledger();
         Analysis a = new Analysis(cfg, ledger);
         a.report.put("generated_at", Instant.now().toString());
+        a.report.put("commit", Machine.gitCommit());
         a.report.put("machine", Machine.describe());
         a.report.put("config", cfg.shown);
         boolean real = cfg.realOllama != null;

@@ -26,6 +26,20 @@ final class Machine {
         return m;
     }
 
+    /** The commit the harness ran from, with "+changes" when the working tree differed from it. */
+    static String gitCommit() {
+        try {
+            Process head = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            String commit = new String(head.getInputStream().readAllBytes()).trim();
+            Process status = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no")
+                    .redirectErrorStream(true).start();
+            String changes = new String(status.getInputStream().readAllBytes()).trim();
+            return head.waitFor() == 0 ? commit + (changes.isEmpty() ? "" : "+changes") : "unknown";
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
     static String loadavg() {
         String s = read("/proc/loadavg");
         return s == null ? null : s.trim();
