@@ -98,14 +98,17 @@ class CapacityBench {
 
     /** A few sequential exchanges so that the JIT and the pools are warm; excluded from every figure. */
     private static void warmUp(BenchConfig cfg, Ledger ledger, Driver driver, String phase) throws Exception {
-        log("warm-up: 300 messages from 100 customers (LLM at drain speed)");
+        log("warm-up (excluded from the figures; the simulated LLM at drain speed)");
         double normal = cfg.compression;
         cfg.compression = Math.max(normal, cfg.drainCompression);
+        // Against a real Ollama each turn takes tens of seconds: three messages only.
+        int senders = cfg.realOllama == null ? 10 : 1;
+        int perSender = cfg.realOllama == null ? 30 : 3;
         List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 10; t++) {
+        for (int t = 0; t < senders; t++) {
             int base = 900_000 + t * 10;
             Thread th = new Thread(() -> {
-                for (int k = 0; k < 30; k++) {
+                for (int k = 0; k < perSender; k++) {
                     driver.post(phase, k % cfg.instances, base + k % 10);
                 }
             });
@@ -115,7 +118,7 @@ class CapacityBench {
         for (Thread th : threads) {
             th.join();
         }
-        long deadline = System.nanoTime() + 120_000_000_000L;
+        long deadline = System.nanoTime() + (cfg.realOllama == null ? 120_000_000_000L : 600_000_000_000L);
         while (Ledger.unanswered(ledger.sentIn(phase), ledger) > 0 && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
