@@ -220,6 +220,13 @@ final class GatewayProcess implements AutoCloseable {
         if (!process.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
+            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        // The run's database is thrown away (each run starts from an empty one).
+        try (var paths = Files.walk(dataDir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a temporary directory
         }
     }
 
