@@ -182,6 +182,12 @@ public final class SendReconciler {
     }
 
     Verdict verdict(Question q, JsonNode answer) {
+        return verdict(q, answer, ids -> store.alreadyClaimed(q.part(), ids));
+    }
+
+    /** @param alreadyClaimed of the given WhatsApp ids, those already recorded for another of our messages */
+    static Verdict verdict(Question q, JsonNode answer,
+                           java.util.function.Function<List<String>, List<String>> alreadyClaimed) {
         JsonNode page = answer.path("messages");
         JsonNode records = page.path("records");
         if (!records.isArray()) {
@@ -211,7 +217,7 @@ public final class SendReconciler {
             candidates.add(key.path("id").asText());
         }
         // The same text may have gone to this contact more than once (e.g. a notice): skip ids we already own.
-        List<String> owned = store.alreadyClaimed(q.part(), candidates);
+        List<String> owned = alreadyClaimed.apply(candidates);
         for (String id : candidates) {
             if (!owned.contains(id)) {
                 return new Verdict(id, true);
