@@ -23,6 +23,9 @@ public final class IntakeGate extends EventNotifierSupport {
     private static final Logger LOG = LoggerFactory.getLogger(IntakeGate.class);
 
     private volatile boolean open = true;
+    /** The HTTP routers, and the fallback route this gate added to each. */
+    private final List<io.vertx.ext.web.Router> routers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<io.vertx.ext.web.Route> fallbacks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** @throws IntakeClosedException while shutting down */
     public void check() {
@@ -58,9 +61,6 @@ public final class IntakeGate extends EventNotifierSupport {
         LOG.info("Shutting down: webhook intake closed ({} route(s) answer 503 until restarted), finishing in-flight work",
                 disabled);
     }
-
-    private final List<io.vertx.ext.web.Router> routers = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<io.vertx.ext.web.Route> fallbacks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** 503 for webhooks no route serves any more (shutting down); otherwise Vert.x's usual 404 for unknown paths. */
     private void installFallback(CamelContext camel) {
