@@ -20,6 +20,7 @@ import io.atende.reply.EvolutionDelivery;
 import io.atende.reply.EvolutionSendText;
 import io.atende.reply.OutboundMessage;
 import io.atende.reply.ReplySplitter;
+import io.atende.reply.SendReconciler;
 import io.atende.reply.SendRetryPolicy;
 import io.atende.store.Database;
 import io.atende.store.DatabaseHealthCheck;
@@ -122,6 +123,11 @@ public class AtendeConfiguration implements CamelConfiguration {
                 Duration.ofSeconds(integer(props, "atende.send.breaker.open-seconds")), meters);
         registry.bind("evolutionDelivery", new EvolutionDelivery(deliveries, new EvolutionSendText(),
                 text(props, "atende.evolution.api-key"), sendBreakers));
+        registry.bind("sendReconciler", new SendReconciler(deliveries, new EvolutionSendText(),
+                text(props, "atende.evolution.api-key"), new SendReconciler.Settings(
+                SendReconciler.Mode.parse(text(props, "atende.send.reconcile")),
+                Duration.ofSeconds(integer(props, "atende.send.reconcile-after-seconds")),
+                Duration.ofSeconds(integer(props, "atende.send.reconcile-slack-seconds"))), Clock.systemUTC()));
         registry.bind("sendRetryPolicy", new SendRetryPolicy(integer(props, "atende.send.max-attempts")));
 
         // Admin

@@ -204,13 +204,16 @@ public final class ConversationQueue {
     }
 
     /**
-     * A batch of parts has reached its end (each sent or dead). When it was an answer, the conversation may take
-     * its next turn; a notice never held the conversation.
+     * A batch of parts has reached its end (each sent or dead). When it held an answer, the conversation may take
+     * its next turn; a notice never held the conversation. A batch rebuilt after a restart may start with a notice
+     * and carry the answer after it, so every part counts, not only the first.
      */
     public void deliveryFinished(List<OutboundMessage> parts) {
-        if (parts != null && !parts.isEmpty() && "answer".equals(parts.get(0).kind())) {
-            replyFinished(parts.get(0).conversationId());
+        if (parts == null) {
+            return;
         }
+        parts.stream().filter(p -> "answer".equals(p.kind())).map(OutboundMessage::conversationId).distinct()
+                .forEach(this::replyFinished);
     }
 
     public void replyFinished(long conversationId) {
