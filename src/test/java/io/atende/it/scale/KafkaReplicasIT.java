@@ -224,6 +224,9 @@ class KafkaReplicasIT {
                 }
                 assertThat(s.text()).startsWith("Resposta: ");
                 for (String line : s.text().substring("Resposta: ".length()).split("\n")) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
                     Matcher m = ANSWER.matcher(line.strip());
                     assertThat(m.matches()).as("unexpected reply line '" + line + "'").isTrue();
                     int conv = Integer.parseInt(m.group(1));
