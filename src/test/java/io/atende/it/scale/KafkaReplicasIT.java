@@ -76,7 +76,7 @@ class KafkaReplicasIT {
         kafka = KafkaBroker.start(work.resolve("kafka"));
         ollama = OllamaFixture.start()
                 .replyWith(call -> "Resposta: " + call.lastUserContent())
-                .processingTime(Duration.ofMillis(150));
+                .processingTime(Duration.ofMillis(300));
         evolution = EvolutionFixture.start(EVOLUTION_KEY);
         dbUrl = TestPostgres.newDatabase();
         Map<String, String> env = new HashMap<>();
@@ -154,16 +154,21 @@ class KafkaReplicasIT {
             }));
         }
 
-        // Kill one replica once answers flow and both replicas own work.
+        // Kill one replica once answers flow, both replicas have owned work, and replica-1 holds some right now.
+        List<Long> heldByTheKilled;
         try (Connection db = DriverManager.getConnection(dbUrl, "postgres", "")) {
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).until(() -> {
-                ownersSeen.addAll(leaseOwners(db));
-                return evolution.sent().size() >= 60 && ownersSeen.containsAll(Set.of("replica-1", "replica-2"));
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                Set<String> now = leaseOwners(db);
+                ownersSeen.addAll(now);
+                return evolution.sent().size() >= 60 && ownersSeen.containsAll(Set.of("replica-1", "replica-2"))
+                        && now.contains("replica-1");
             });
+            replica1.kill();
+            heldByTheKilled = ids(db, "select id from conversations where lease_owner = 'replica-1' order by id");
         }
-        int sentAtKill = evolution.sent().size();
-        replica1.kill();
-        LOG.info("SIGKILLed replica-1 after {} replies", sentAtKill);
+        assertThat(heldByTheKilled).as("the kill abandoned work in flight (LLM turns of 300 ms, deliveries)").isNotEmpty();
+        LOG.info("SIGKILLed replica-1 after {} replies, holding {} conversation(s)", evolution.sent().size(),
+                heldByTheKilled.size());
         for (Future<?> f : work) {
             f.get(180, TimeUnit.SECONDS);
         }
@@ -179,6 +184,8 @@ class KafkaReplicasIT {
                     && count(db, "select count(*) from messages where direction = 'out' and status in ('ready', 'sending')") == 0
                     && count(db, "select count(*) from conversations where state <> 'idle'") == 0);
             Duration took = Duration.between(loadStart, Instant.now());
+            // The killed replica's work was taken back by the survivor (lease expiry), not left behind.
+            assertThat(ids(db, "select id from conversations where lease_owner = 'replica-1'")).isEmpty();
             assertThat(count(db, "select count(*) from messages where direction = 'in'"))
                     .as("each acknowledged message stored once").isEqualTo(CONVERSATIONS * MESSAGES_EACH);
             assertThat(count(db, "select count(*) from messages where direction = 'out' and status = 'dead'")).isZero();
@@ -239,9 +246,10 @@ class KafkaReplicasIT {
             answeredOrder.forEach((conv, order) -> assertThat(order)
                     .as("conversation c" + conv + ": each message answered once, in order").containsExactly(1, 2, 3));
             LOG.info("Scale-out run: {} messages, {} replies, {} duplicate(s) among {} part(s) in flight at the kill, "
-                            + "{} webhook(s) retried on the surviving replica, all answered {} s after the first webhook",
+                            + "{} webhook(s) retried on the surviving replica, {} conversation(s) taken back from the killed one, "
+                            + "all answered {} s after the first webhook",
                     CONVERSATIONS * MESSAGES_EACH, sent.size(), duplicates.size(), inFlightAtKill.size(),
-                    retriedElsewhere.get(), took.toSeconds());
+                    retriedElsewhere.get(), heldByTheKilled.size(), took.toSeconds());
         }
 
         // Kafka down: the surviving replica answers 503 (nothing acknowledged that is not in the broker).
@@ -266,6 +274,16 @@ class KafkaReplicasIT {
             }
         }
         return owners;
+    }
+
+    static List<Long> ids(Connection db, String sql) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
     }
 
     static long count(Connection db, String sql) throws SQLException {
