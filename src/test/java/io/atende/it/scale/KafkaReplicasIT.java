@@ -79,28 +79,7 @@ class KafkaReplicasIT {
                 .processingTime(Duration.ofMillis(300));
         evolution = EvolutionFixture.start(EVOLUTION_KEY);
         dbUrl = TestPostgres.newDatabase();
-        Map<String, String> env = new HashMap<>();
-        env.put("ATENDE_QUEUE", "kafka");
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("ATENDE_KAFKA_PARTITIONS", "6");
-        env.put("ATENDE_DB_URL", dbUrl);
-        env.put("ATENDE_DB_USER", "postgres");
-        env.put("ATENDE_DB_POOL_SIZE", "6");
-        env.put("ATENDE_WEBHOOK_TOKEN", TOKEN);
-        env.put("ATENDE_ADMIN_TOKEN", "scale-it-admin-token");
-        env.put("OLLAMA_BASE_URL", ollama.baseUrl());
-        env.put("ATENDE_LLM_PARALLEL", "4");
-        env.put("EVOLUTION_BASE_URL", evolution.baseUrl());
-        env.put("EVOLUTION_API_KEY", EVOLUTION_KEY);
-        env.put("ATENDE_DEBOUNCE_MS", "0");
-        env.put("ATENDE_DISPATCH_POLL_MS", "200");
-        env.put("ATENDE_BUSY_NOTICE_TEXT", "");
-        env.put("ATENDE_SEND_RETRY_DELAY_MS", "100");
-        env.put("ATENDE_SEND_RETRY_MAX_DELAY_MS", "500");
-        env.put("ATENDE_LEASE_S", "4");
-        env.put("ATENDE_LEASE_CHECK_MS", "1000");
-        env.put("ATENDE_KAFKA_SEND_TIMEOUT_MS", "4000");
-        env.put("ATENDE_SHUTDOWN_S", "5");
+        Map<String, String> env = replicaEnv(kafka, ollama, evolution, dbUrl);
         replica1 = GatewayProcess.start("replica-1", work, env);
         replica2 = GatewayProcess.start("replica-2", work, env);
         replica1.awaitReady(Duration.ofSeconds(120));
@@ -259,6 +238,33 @@ class KafkaReplicasIT {
         HttpResponse<String> down = http.send(request(replica2, json), HttpResponse.BodyHandlers.ofString());
         assertThat(down.statusCode()).isEqualTo(503);
         assertThat(down.body()).contains("\"error\":\"unavailable\"");
+    }
+
+    /** The settings every replica of these runs shares (each adds its port, name and data directory). */
+    static Map<String, String> replicaEnv(KafkaBroker kafka, OllamaFixture ollama, EvolutionFixture evolution, String dbUrl) {
+        Map<String, String> env = new HashMap<>();
+        env.put("ATENDE_QUEUE", "kafka");
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("ATENDE_KAFKA_PARTITIONS", "6");
+        env.put("ATENDE_DB_URL", dbUrl);
+        env.put("ATENDE_DB_USER", "postgres");
+        env.put("ATENDE_DB_POOL_SIZE", "6");
+        env.put("ATENDE_WEBHOOK_TOKEN", TOKEN);
+        env.put("ATENDE_ADMIN_TOKEN", "scale-it-admin-token");
+        env.put("OLLAMA_BASE_URL", ollama.baseUrl());
+        env.put("ATENDE_LLM_PARALLEL", "4");
+        env.put("EVOLUTION_BASE_URL", evolution.baseUrl());
+        env.put("EVOLUTION_API_KEY", EVOLUTION_KEY);
+        env.put("ATENDE_DEBOUNCE_MS", "0");
+        env.put("ATENDE_DISPATCH_POLL_MS", "200");
+        env.put("ATENDE_BUSY_NOTICE_TEXT", "");
+        env.put("ATENDE_SEND_RETRY_DELAY_MS", "100");
+        env.put("ATENDE_SEND_RETRY_MAX_DELAY_MS", "500");
+        env.put("ATENDE_LEASE_S", "4");
+        env.put("ATENDE_LEASE_CHECK_MS", "1000");
+        env.put("ATENDE_KAFKA_SEND_TIMEOUT_MS", "4000");
+        env.put("ATENDE_SHUTDOWN_S", "5");
+        return env;
     }
 
     static String phone(int conv) {
