@@ -127,7 +127,7 @@ class KafkaReplicasIT {
                         status = postUntilAccepted(http, other, json);
                     }
                     acknowledged.put(id, status);
-                    KafkaBroker.sleep(100);
+                    KafkaBroker.sleep(400);
                 }
                 return null;
             }));
@@ -139,21 +139,24 @@ class KafkaReplicasIT {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> {
                 Set<String> now = leaseOwners(db);
                 ownersSeen.addAll(now);
-                return evolution.sent().size() >= 60 && ownersSeen.containsAll(Set.of("replica-1", "replica-2"))
-                        && now.contains("replica-1");
+                return acknowledged.size() >= CONVERSATIONS * MESSAGES_EACH / 2 && evolution.sent().size() >= 20
+                        && ownersSeen.containsAll(Set.of("replica-1", "replica-2")) && now.contains("replica-1");
             });
             replica1.kill();
             heldByTheKilled = ids(db, "select id from conversations where lease_owner = 'replica-1' order by id");
         }
         assertThat(heldByTheKilled).as("the kill abandoned work in flight (LLM turns of 300 ms, deliveries)").isNotEmpty();
-        LOG.info("SIGKILLed replica-1 after {} replies, holding {} conversation(s)", evolution.sent().size(),
-                heldByTheKilled.size());
+        int ackedAtKill = acknowledged.size();
+        LOG.info("SIGKILLed replica-1 after {} acknowledged webhooks and {} replies, holding {} conversation(s)",
+                ackedAtKill, evolution.sent().size(), heldByTheKilled.size());
         for (Future<?> f : work) {
             f.get(180, TimeUnit.SECONDS);
         }
         senders.shutdown();
         assertThat(acknowledged).hasSize(CONVERSATIONS * MESSAGES_EACH);
         assertThat(acknowledged.values()).containsOnly(200);
+        assertThat(ackedAtKill).as("killed mid-load").isLessThan(CONVERSATIONS * MESSAGES_EACH);
+        assertThat(retriedElsewhere.get()).as("webhooks the dead replica could not take went to the other").isPositive();
 
         try (Connection db = DriverManager.getConnection(dbUrl, "postgres", "")) {
             // Everything acknowledged ends answered; nothing left in flight.
@@ -263,6 +266,7 @@ class KafkaReplicasIT {
         env.put("ATENDE_LEASE_S", "4");
         env.put("ATENDE_LEASE_CHECK_MS", "1000");
         env.put("ATENDE_KAFKA_SEND_TIMEOUT_MS", "4000");
+        env.put("ATENDE_KAFKA_SESSION_TIMEOUT_MS", "6000");
         env.put("ATENDE_SHUTDOWN_S", "5");
         return env;
     }
