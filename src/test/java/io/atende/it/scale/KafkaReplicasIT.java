@@ -171,6 +171,9 @@ class KafkaReplicasIT {
             assertThat(count(db, "select count(*) from messages where direction = 'in'"))
                     .as("each acknowledged message stored once").isEqualTo(CONVERSATIONS * MESSAGES_EACH);
             assertThat(count(db, "select count(*) from messages where direction = 'out' and status = 'dead'")).isZero();
+            // The LLM cap (ATENDE_LLM_PARALLEL=4) is global: two replicas together never had more calls in flight.
+            assertThat(ollama.maxConcurrent()).as("LLM calls in flight at once, both replicas together")
+                    .isBetween(2, 4);
 
             // The parts that were being sent at the instant of the kill: the only ones that may reach a customer twice.
             Set<String> inFlightAtKill = new HashSet<>();
