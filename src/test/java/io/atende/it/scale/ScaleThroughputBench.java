@@ -63,7 +63,7 @@ class ScaleThroughputBench {
 
     Result run(int replicas, KafkaBroker kafka, OllamaFixture ollama, EvolutionFixture evolution) throws Exception {
         String dbUrl = TestPostgres.newDatabase();
-        Map<String, String> env = KafkaReplicasIT.replicaEnv(kafka, ollama, evolution, dbUrl);
+        Map<String, String> env = ReplicaLoadCheck.replicaEnv(kafka, ollama, evolution, dbUrl);
         env.put("EVOLUTION_API_KEY", "bench-key");
         env.put("ATENDE_LLM_PARALLEL", "16");
         env.put("ATENDE_KAFKA_TOPIC_INBOUND", "bench" + replicas + ".inbound");
@@ -83,9 +83,9 @@ class ScaleThroughputBench {
             List<Future<Integer>> acks = new ArrayList<>();
             for (int i = 0; i < MESSAGES; i++) {
                 int n = i;
-                acks.add(senders.submit(() -> KafkaReplicasIT.post(http, gateways.get(n % gateways.size()),
+                acks.add(senders.submit(() -> ReplicaLoadCheck.post(http, gateways.get(n % gateways.size()),
                         Payloads.fixture("01-text-conversation.json").instance("loja-" + (n % 10)).id("3ABENCH" + n)
-                                .remoteJid(KafkaReplicasIT.phone(n) + "@s.whatsapp.net").remoteJidAlt(null)
+                                .remoteJid(ReplicaLoadCheck.phone(n) + "@s.whatsapp.net").remoteJidAlt(null)
                                 .text("pergunta " + n).json())));
             }
             for (Future<Integer> f : acks) {
@@ -95,7 +95,7 @@ class ScaleThroughputBench {
             senders.shutdown();
             try (Connection db = DriverManager.getConnection(dbUrl, "postgres", "")) {
                 await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(100)).until(() ->
-                        KafkaReplicasIT.count(db, "select count(*) from messages where direction = 'out' and status = 'sent'")
+                        ReplicaLoadCheck.count(db, "select count(*) from messages where direction = 'out' and status = 'sent'")
                                 == MESSAGES);
             }
             double allSeconds = (System.nanoTime() - start) / 1e9;
