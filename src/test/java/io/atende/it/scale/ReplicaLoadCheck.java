@@ -4,6 +4,10 @@ import io.atende.fixtures.EvolutionFixture;
 import io.atende.fixtures.OllamaFixture;
 import io.atende.support.Payloads;
 import io.atende.support.TestPostgres;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,6 +36,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -245,6 +251,20 @@ abstract class ReplicaLoadCheck {
         if (kafka == null) {
             return;
         }
+        // A record that can never be read (not an Evolution webhook) is skipped, not retried for ever: the next
+        // message of the same key, on the same partition behind it, is answered.
+        String contact = phone(998) + "@s.whatsapp.net";
+        Properties producer = new Properties();
+        producer.put("bootstrap.servers", kafka.bootstrapServers());
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(producer, new StringSerializer(), new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>("atende.inbound", INSTANCE_A + "|" + contact,
+                    "{not an evolution webhook".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+        }
+        assertThat(post(http, replica2, Payloads.fixture("01-text-conversation.json").instance(INSTANCE_A).id("3AAFTERPOISON")
+                .remoteJid(contact).remoteJidAlt(null).text("c998 m1").json())).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(60)).until(() -> evolution.sent().stream()
+                .anyMatch(x -> x.number().equals(phone(998)) && x.text().equals("Resposta: c998 m1")));
+
         // Kafka down: the surviving replica answers 503 (nothing acknowledged that is not in the broker).
         kafka.kill();
         String json = Payloads.fixture("01-text-conversation.json").instance(INSTANCE_A).id("3AKAFKADOWN1")
