@@ -98,7 +98,7 @@ abstract class ReplicaLoadCheck {
     }
 
     @AfterAll
-    void stop() {
+    void stop() throws IOException {
         for (AutoCloseable c : new AutoCloseable[]{replica1, replica2, kafka, ollama, evolution}) {
             if (c != null) {
                 try {
@@ -106,6 +106,12 @@ abstract class ReplicaLoadCheck {
                 } catch (Exception ignored) {
                     // best effort
                 }
+            }
+        }
+        if (work != null) {
+            // Broker data and replica logs; kept when the test failed would be nicer, but /tmp must not fill up.
+            try (var paths = Files.walk(work)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
