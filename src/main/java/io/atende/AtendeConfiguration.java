@@ -26,6 +26,8 @@ import io.atende.store.DatabaseHealthCheck;
 import io.atende.store.InboundStore;
 import io.atende.store.Transactions;
 import io.atende.support.AtendeMetrics;
+import io.atende.support.BacklogMonitor;
+import io.atende.support.ProcessMemoryMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -63,6 +65,14 @@ public class AtendeConfiguration implements CamelConfiguration {
         }
         AtendeMetrics metrics = new AtendeMetrics(meters);
         registry.bind("atendeMetrics", metrics);
+        new ProcessMemoryMetrics().bindTo(meters);
+        // The bounds the alert rules compare against, exported as the gateway runs with them.
+        metrics.setting("busy_notice_seconds", integer(props, "atende.busy-notice.seconds"),
+                "ATENDE_BUSY_NOTICE_S: estimated wait above which a customer is told the queue is long");
+        metrics.setting("reply_alert_seconds", integer(props, "atende.metrics.reply-alert-seconds"),
+                "ATENDE_REPLY_ALERT_S: reply time (p95) above which the AtendeSlowReplies alert fires");
+        metrics.setting("llm_slots", integer(props, "atende.llm.parallel"),
+                "ATENDE_LLM_PARALLEL: LLM calls in flight at once");
 
         // Durable state first: nothing is acknowledged without it.
         Database database = Database.open(new Database.Settings(
@@ -100,7 +110,9 @@ public class AtendeConfiguration implements CamelConfiguration {
                 text(props, "atende.llm.fallback-text"),
                 Boolean.parseBoolean(text(props, "atende.llm.answer-after-recovery"))),
                 new ReplySplitter(integer(props, "atende.reply.max-chars")));
+        queue.observeWaits(metrics::waited);
         registry.bind("conversationQueue", queue);
+        registry.bind("backlogMonitor", new BacklogMonitor(tx, metrics));
         registry.bind("conversationPrompt", new ConversationPrompt(new PromptBuilder(
                 text(props, "atende.llm.system-prompt"), numCtx, maxReplyTokens,
                 integer(props, "atende.history.max-message-chars"),
@@ -109,10 +121,11 @@ public class AtendeConfiguration implements CamelConfiguration {
         // LLM
         LlmCallObserver observer = new LlmCallObserver(metrics, llmStats);
         registry.bind("llmCallObserver", observer);
-        registry.bind("ollamaChatModel", OllamaModels.chatModel(
+        // Streaming under the hood (time to first token), blocking for the route's langchain4j-chat call.
+        registry.bind("ollamaChatModel", OllamaModels.streamingChatModel(
                 text(props, "atende.ollama.base-url"), text(props, "atende.ollama.model"), numCtx, maxReplyTokens,
                 Double.parseDouble(text(props, "atende.llm.temperature")),
-                Duration.ofSeconds(integer(props, "atende.ollama.timeout-seconds")), observer));
+                Duration.ofSeconds(integer(props, "atende.ollama.timeout-seconds")), observer, metrics));
 
         // Reply
         DeliveryStore deliveries = new DeliveryStore(tx, metrics);
