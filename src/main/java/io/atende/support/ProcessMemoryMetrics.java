@@ -38,11 +38,11 @@ public final class ProcessMemoryMetrics implements MeterBinder {
         if (Files.isReadable(procStatus)) {
             Gauge.builder("process.resident.memory", this, m -> m.residentBytes().orElse(-1))
                     .description("Resident set size of the Atende process")
-                    .baseUnit("bytes").register(registry);
+                    .baseUnit("bytes").strongReference(true).register(registry);
         }
         Gauge.builder("atende.memory.limit", this, ProcessMemoryMetrics::limitBytes)
                 .description("Memory the process may use: the container's cgroup limit, else physical memory")
-                .baseUnit("bytes").register(registry);
+                .baseUnit("bytes").strongReference(true).register(registry);
     }
 
     OptionalLong residentBytes() {
