@@ -33,6 +33,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.spi.CliConnectorFactory;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
@@ -56,6 +57,12 @@ public class AtendeConfiguration implements CamelConfiguration {
         PropertiesComponent props = camel.getPropertiesComponent();
         Registry registry = camel.getRegistry();
         Path dataDir = Path.of(text(props, "atende.data-dir"));
+
+        // Camel CLI connector: on only when asked for (ATENDE_CAMEL_CLI), it polls every route's status each second.
+        CliConnectorFactory cli = camel.getCamelContextExtension().getContextPlugin(CliConnectorFactory.class);
+        if (cli != null) {
+            cli.setEnabled(Boolean.parseBoolean(text(props, "atende.camel-cli.enabled")));
+        }
 
         // Metrics: share the registry Camel's Prometheus support scrapes at /observe/metrics.
         MeterRegistry meters = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);

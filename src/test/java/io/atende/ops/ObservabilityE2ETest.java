@@ -151,6 +151,11 @@ class ObservabilityE2ETest {
     }
 
     @Test
+    void theCamelCliConnectorIsOffByDefault() {
+        assertThat(app.context().hasService(org.apache.camel.spi.CliConnector.class)).isNull();
+    }
+
+    @Test
     void noPhoneNumberIsEverALabel() {
         Pattern digits = Pattern.compile("\\d{8,}");
         assertThat(afterTraffic.samples).allSatisfy(s -> s.labels().forEach((label, value) -> {

@@ -50,7 +50,10 @@ class RouteReloadE2ETest {
                 .set("atende.webhook.token", "t")
                 .set("camel.main.routes-reload-enabled", "true")
                 .set("camel.main.routes-reload-directory", routes.toString())
+                .set("atende.camel-cli.enabled", "true")
                 .start();
+        // Dev mode usually comes with the Camel CLI attached (ATENDE_CAMEL_CLI=true).
+        assertThat(app.context().hasService(org.apache.camel.spi.CliConnector.class)).isNotNull();
         int routesBefore = app.context().getRoutes().size();
         assertThat(Http.get(app.baseUrl() + "/observe/reload-probe").statusCode()).isEqualTo(404);
 
