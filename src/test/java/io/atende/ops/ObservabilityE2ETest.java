@@ -151,6 +151,20 @@ class ObservabilityE2ETest {
     }
 
     @Test
+    void aFallbackSentBecauseTheLlmFailedIsCounted() {
+        String instance = "falha-" + UUID.randomUUID().toString().substring(0, 6);
+        ollama.failNext(1, 500);
+        post(instance, "5541944440001", "3AOBS0000000000000021", "oi");
+        // The fallback text at once, then the real answer after the retry.
+        await().atMost(WAIT).until(() -> evolution.sent().stream()
+                .filter(s -> s.number().equals("5541944440001")).count() == 2);
+        Scrape now = scrape();
+        assertThat(now.sum("atende_messages_total", "instance", instance, "outcome", "fallback")).isEqualTo(1.0);
+        assertThat(now.sum("atende_messages_total", "instance", instance, "outcome", "answered")).isEqualTo(1.0);
+        assertThat(now.sum("atende_llm_request_seconds_count", "outcome", "failure")).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
     void theCamelCliConnectorIsOffByDefault() {
         assertThat(app.context().hasService(org.apache.camel.spi.CliConnector.class)).isNull();
     }
