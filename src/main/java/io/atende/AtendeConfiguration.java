@@ -31,11 +31,14 @@ import io.atende.support.AtendeMetrics;
 import io.atende.transport.KafkaCommits;
 import io.atende.transport.KafkaTopics;
 import io.atende.transport.OutboundBatches;
+import io.atende.support.BacklogMonitor;
+import io.atende.support.ProcessMemoryMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.spi.CliConnectorFactory;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
@@ -67,6 +70,12 @@ public class AtendeConfiguration implements CamelConfiguration {
             throw new IllegalArgumentException("ATENDE_QUEUE must be postgres or kafka, got '" + transport + "'");
         }
 
+        // Camel CLI connector: on only when asked for (ATENDE_CAMEL_CLI), it polls every route's status each second.
+        CliConnectorFactory cli = camel.getCamelContextExtension().getContextPlugin(CliConnectorFactory.class);
+        if (cli != null) {
+            cli.setEnabled(Boolean.parseBoolean(text(props, "atende.camel-cli.enabled")));
+        }
+
         // Metrics: share the registry Camel's Prometheus support scrapes at /observe/metrics.
         MeterRegistry meters = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
         if (meters == null) {
@@ -75,6 +84,14 @@ public class AtendeConfiguration implements CamelConfiguration {
         }
         AtendeMetrics metrics = new AtendeMetrics(meters);
         registry.bind("atendeMetrics", metrics);
+        new ProcessMemoryMetrics().bindTo(meters);
+        // The bounds the alert rules compare against, exported as the gateway runs with them.
+        metrics.setting("busy_notice_seconds", integer(props, "atende.busy-notice.seconds"),
+                "ATENDE_BUSY_NOTICE_S: estimated wait above which a customer is told the queue is long");
+        metrics.setting("reply_alert_seconds", integer(props, "atende.metrics.reply-alert-seconds"),
+                "ATENDE_REPLY_ALERT_S: reply time (p95) above which the AtendeSlowReplies alert fires");
+        metrics.setting("llm_slots", integer(props, "atende.llm.parallel"),
+                "ATENDE_LLM_PARALLEL: LLM calls in flight at once");
 
         // Durable state first: nothing is acknowledged without it.
         Database database = Database.open(new Database.Settings(
@@ -117,13 +134,14 @@ public class AtendeConfiguration implements CamelConfiguration {
         Duration llmTimeout = Duration.ofSeconds(integer(props, "atende.ollama.timeout-seconds"));
         IntSupplier slotsNow;
         if (backendSpecs.isEmpty()) {
-            registry.bind("ollamaChatModel", OllamaModels.chatModel(text(props, "atende.ollama.base-url"), model, numCtx,
-                    maxReplyTokens, temperature, llmTimeout, observer));
+            registry.bind("ollamaChatModel", OllamaModels.streamingChatModel(text(props, "atende.ollama.base-url"), model,
+                    numCtx, maxReplyTokens, temperature, llmTimeout, observer, metrics));
             int fixed = llmSlots;
             slotsNow = () -> fixed;
         } else {
             OllamaBackends backends = OllamaBackends.create(backendSpecs,
-                    url -> OllamaModels.chatModel(url, model, numCtx, maxReplyTokens, temperature, llmTimeout, observer),
+                    url -> OllamaModels.streamingChatModel(url, model, numCtx, maxReplyTokens, temperature, llmTimeout,
+                            observer, metrics),
                     new OllamaBackends.BreakerSettings(integer(props, "atende.llm.breaker.failure-rate"),
                             integer(props, "atende.llm.breaker.minimum-calls"), integer(props, "atende.llm.breaker.window"),
                             Duration.ofSeconds(integer(props, "atende.llm.breaker.open-seconds"))), meters);
@@ -152,7 +170,9 @@ public class AtendeConfiguration implements CamelConfiguration {
                 Boolean.parseBoolean(text(props, "atende.llm.answer-after-recovery"))),
                 new ReplySplitter(integer(props, "atende.reply.max-chars")), slotsNow,
                 new ConversationQueue.Lease(nodeId, Duration.ofSeconds(leaseSeconds)));
+        queue.observeWaits(metrics::waited);
         registry.bind("conversationQueue", queue);
+        registry.bind("backlogMonitor", new BacklogMonitor(tx, metrics));
         LOG.info("Transport: {}; this replica is '{}' (leases of {} s)", transport, nodeId, leaseSeconds);
         registry.bind("conversationPrompt", new ConversationPrompt(new PromptBuilder(
                 text(props, "atende.llm.system-prompt"), numCtx, maxReplyTokens,

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntSupplier;
+import java.util.function.BiConsumer;
 
 /**
  * The durable work queue in PostgreSQL, and each conversation's state machine:
@@ -68,6 +69,7 @@ public final class ConversationQueue {
             }
         }
     }
+    private volatile BiConsumer<String, Duration> waitObserver = (instance, waited) -> { };
 
     public ConversationQueue(Transactions tx, Settings settings, ReplySplitter splitter) {
         this(tx, settings, splitter, settings::llmSlots, new Lease("local", Duration.ofSeconds(30)));
@@ -87,6 +89,11 @@ public final class ConversationQueue {
 
     public Lease lease() {
         return lease;
+    }
+
+    /** Told, for each claimed turn, its instance and how long the conversation waited for it (atende_wait_seconds). */
+    public void observeWaits(BiConsumer<String, Duration> observer) {
+        this.waitObserver = observer;
     }
 
     /**
@@ -110,10 +117,11 @@ public final class ConversationQueue {
     }
 
     private ClaimedTurn claimOne(Connection c) throws SQLException {
-        record Candidate(long id, long instanceId, String instance, String contact) {
+        record Candidate(long id, long instanceId, String instance, String contact, long waitedMillis) {
         }
         Candidate next = Sql.one(c, """
-                select c.id, c.instance_id, i.name, c.contact_jid
+                select c.id, c.instance_id, i.name, c.contact_jid,
+                       (extract(epoch from now() - c.waiting_since) * 1000)::bigint
                   from conversations c join instances i on i.id = c.instance_id
                  where c.state = 'idle' and c.waiting_since is not null
                    and (c.not_before is null or c.not_before <= now())
@@ -123,7 +131,7 @@ public final class ConversationQueue {
                  order by i.served_seq nulls first, c.waiting_since, c.id
                  limit 1
                  for update of c skip locked""",
-                rs -> new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)),
+                rs -> new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getLong(5)),
                 settings.debounce().toMillis(), settings.debounceMax().toMillis());
         if (next == null) {
             return null;
@@ -151,6 +159,7 @@ public final class ConversationQueue {
         if (pending.isEmpty()) {
             return claimOne(c); // a stale marker: cleared, look further
         }
+        waitObserver.accept(next.instance(), Duration.ofMillis(next.waitedMillis()));
         return new ClaimedTurn(next.id(), next.instanceId(), next.instance(), next.contact(),
                 pending.stream().map(Pending::id).toList(), pending.stream().map(Pending::text).toList());
     }

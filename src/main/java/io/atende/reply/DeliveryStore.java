@@ -133,11 +133,18 @@ public final class DeliveryStore {
 
     /** Evolution accepted the part (201): keep its WhatsApp id so a fromMe echo of it is recognised as ours. */
     public void sent(OutboundMessage m, String waMessageId) {
-        tx.inTransaction(c -> Sql.update(c, """
-                update messages set status = 'sent', wa_message_id = ?, updated_at = now() where id = ?""",
+        // With the update, how long ago the customer's message this part answers arrived (reply time).
+        Long sinceCustomerMillis = tx.inTransaction(c -> Sql.oneLong(c, """
+                update messages o set status = 'sent', wa_message_id = ?, updated_at = now() where o.id = ?
+                returning (select (extract(epoch from now() - r.received_at) * 1000)::bigint
+                             from messages r where r.id = o.answers_up_to)""",
                 waMessageId, m.id()));
         if (m.partIndex() == m.partCount() - 1) {
-            metrics.message(m.instance(), "answer".equals(m.kind()) ? "answered" : "noticed_sent");
+            boolean answer = "answer".equals(m.kind());
+            metrics.message(m.instance(), answer ? "answered" : "noticed_sent");
+            if (answer && sinceCustomerMillis != null) {
+                metrics.replied(m.instance(), Duration.ofMillis(sinceCustomerMillis));
+            }
         }
         LOG.info("Reply {} part {}/{} delivered to {} on {}", m.id(), m.partIndex() + 1, m.partCount(),
                 LogMask.jid(m.contactJid()), m.instance());
