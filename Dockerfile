@@ -27,9 +27,12 @@ COPY --from=build /src/target/lib/ /app/lib/
 COPY --from=build /src/target/atende.jar /app/atende.jar
 
 # Embedded PostgreSQL data and the generated webhook token live here (unless ATENDE_DB_URL points elsewhere).
+# JVM sized for a container memory limit (512 MiB in docker-compose.yml, see docs/sizing.md): the heap takes at most
+# 60% of the limit, metaspace is capped, the serial GC has the smallest footprint, and an OutOfMemoryError ends the
+# process so that the restart policy brings it back (all work waits in PostgreSQL).
 ENV ATENDE_DATA_DIR=/data \
     ATENDE_HTTP_PORT=8080 \
-    JAVA_OPTS="-XX:MaxRAMPercentage=70 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
+    JAVA_OPTS="-XX:MaxRAMPercentage=60 -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
 VOLUME /data
 
 # Nothing here needs root.

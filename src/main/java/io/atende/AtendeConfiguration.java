@@ -13,6 +13,7 @@ import io.atende.ingest.WebhookAuthenticator;
 import io.atende.ingest.WebhookTokenStore;
 import io.atende.llm.LlmCallObserver;
 import io.atende.llm.LlmStats;
+import io.atende.llm.OllamaBackends;
 import io.atende.llm.OllamaModels;
 import io.atende.reply.DeliveryStore;
 import io.atende.reply.EvolutionBreakers;
@@ -20,26 +21,36 @@ import io.atende.reply.EvolutionDelivery;
 import io.atende.reply.EvolutionSendText;
 import io.atende.reply.OutboundMessage;
 import io.atende.reply.ReplySplitter;
+import io.atende.reply.SendReconciler;
 import io.atende.reply.SendRetryPolicy;
 import io.atende.store.Database;
 import io.atende.store.DatabaseHealthCheck;
 import io.atende.store.InboundStore;
 import io.atende.store.Transactions;
 import io.atende.support.AtendeMetrics;
+import io.atende.transport.KafkaCommits;
+import io.atende.transport.KafkaTopics;
+import io.atende.transport.OutboundBatches;
+import io.atende.support.BacklogMonitor;
+import io.atende.support.ProcessMemoryMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.spi.CliConnectorFactory;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.IntSupplier;
 
 /**
  * Wires Atende's beans from the {@code atende.*} properties (application.properties, each backed by an
@@ -54,6 +65,16 @@ public class AtendeConfiguration implements CamelConfiguration {
         PropertiesComponent props = camel.getPropertiesComponent();
         Registry registry = camel.getRegistry();
         Path dataDir = Path.of(text(props, "atende.data-dir"));
+        String transport = text(props, "atende.queue");
+        if (!List.of("postgres", "kafka").contains(transport)) {
+            throw new IllegalArgumentException("ATENDE_QUEUE must be postgres or kafka, got '" + transport + "'");
+        }
+
+        // Camel CLI connector: on only when asked for (ATENDE_CAMEL_CLI), it polls every route's status each second.
+        CliConnectorFactory cli = camel.getCamelContextExtension().getContextPlugin(CliConnectorFactory.class);
+        if (cli != null) {
+            cli.setEnabled(Boolean.parseBoolean(text(props, "atende.camel-cli.enabled")));
+        }
 
         // Metrics: share the registry Camel's Prometheus support scrapes at /observe/metrics.
         MeterRegistry meters = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
@@ -63,6 +84,14 @@ public class AtendeConfiguration implements CamelConfiguration {
         }
         AtendeMetrics metrics = new AtendeMetrics(meters);
         registry.bind("atendeMetrics", metrics);
+        new ProcessMemoryMetrics().bindTo(meters);
+        // The bounds the alert rules compare against, exported as the gateway runs with them.
+        metrics.setting("busy_notice_seconds", integer(props, "atende.busy-notice.seconds"),
+                "ATENDE_BUSY_NOTICE_S: estimated wait above which a customer is told the queue is long");
+        metrics.setting("reply_alert_seconds", integer(props, "atende.metrics.reply-alert-seconds"),
+                "ATENDE_REPLY_ALERT_S: reply time (p95) above which the AtendeSlowReplies alert fires");
+        metrics.setting("llm_slots", integer(props, "atende.llm.parallel"),
+                "ATENDE_LLM_PARALLEL: LLM calls in flight at once");
 
         // Durable state first: nothing is acknowledged without it.
         Database database = Database.open(new Database.Settings(
@@ -80,7 +109,13 @@ public class AtendeConfiguration implements CamelConfiguration {
         registry.bind("webhookAuthenticator", new WebhookAuthenticator(token.token(), Clock.systemUTC()));
         registry.bind("evolutionWebhookParser", new EvolutionWebhookParser());
         LlmStats llmStats = new LlmStats(Double.parseDouble(text(props, "atende.llm.expected-seconds")));
-        int llmSlots = integer(props, "atende.llm.parallel");
+        List<OllamaBackends.Spec> backendSpecs = OllamaBackends.parse(text(props, "atende.ollama.base-urls"));
+        int llmSlots = backendSpecs.isEmpty() ? integer(props, "atende.llm.parallel")
+                : backendSpecs.stream().mapToInt(OllamaBackends.Spec::slots).sum();
+        if (!backendSpecs.isEmpty()) {
+            // The LLM workers of this replica: as many as all backends together can compute.
+            props.addOverrideProperty("atende.llm.parallel", String.valueOf(llmSlots));
+        }
         registry.bind("inboundStore", new InboundStore(tx, text(props, "atende.reply.media-notice"),
                 new InboundStore.BusyNotice(llmSlots, integer(props, "atende.busy-notice.seconds"),
                         text(props, "atende.busy-notice.text"), llmStats)));
@@ -89,9 +124,43 @@ public class AtendeConfiguration implements CamelConfiguration {
         camel.getManagementStrategy().addEventNotifier(intake);
         registry.bind("intakeGate", intake);
 
-        // Conversation
+        // LLM clients: one Ollama server, or several behind per-backend breakers (OLLAMA_BASE_URLS)
         int maxReplyTokens = integer(props, "atende.llm.max-reply-tokens");
         int numCtx = integer(props, "atende.llm.num-ctx");
+        LlmCallObserver observer = new LlmCallObserver(metrics, llmStats);
+        registry.bind("llmCallObserver", observer);
+        String model = text(props, "atende.ollama.model");
+        double temperature = Double.parseDouble(text(props, "atende.llm.temperature"));
+        Duration llmTimeout = Duration.ofSeconds(integer(props, "atende.ollama.timeout-seconds"));
+        IntSupplier slotsNow;
+        if (backendSpecs.isEmpty()) {
+            registry.bind("ollamaChatModel", OllamaModels.streamingChatModel(text(props, "atende.ollama.base-url"), model,
+                    numCtx, maxReplyTokens, temperature, llmTimeout, observer, metrics));
+            int fixed = llmSlots;
+            slotsNow = () -> fixed;
+        } else {
+            OllamaBackends backends = OllamaBackends.create(backendSpecs,
+                    url -> OllamaModels.streamingChatModel(url, model, numCtx, maxReplyTokens, temperature, llmTimeout,
+                            observer, metrics),
+                    new OllamaBackends.BreakerSettings(integer(props, "atende.llm.breaker.failure-rate"),
+                            integer(props, "atende.llm.breaker.minimum-calls"), integer(props, "atende.llm.breaker.window"),
+                            Duration.ofSeconds(integer(props, "atende.llm.breaker.open-seconds"))), meters);
+            registry.bind("ollamaChatModel", backends);
+            registry.bind("ollamaBackends", backends);
+            slotsNow = backends::healthySlots;
+            LOG.info("LLM: {} Ollama backends, {} slots in all: {}", backendSpecs.size(), llmSlots, backendSpecs);
+        }
+
+        // Conversation
+        String nodeId = text(props, "atende.node.id");
+        if (nodeId.isEmpty()) {
+            nodeId = hostName();
+        }
+        int leaseSeconds = integer(props, "atende.lease.seconds");
+        int leaseCheckMs = integer(props, "atende.lease.check-ms");
+        if (leaseCheckMs * 2L >= leaseSeconds * 1000L) {
+            throw new IllegalArgumentException("ATENDE_LEASE_CHECK_MS must be under half of ATENDE_LEASE_S");
+        }
         ConversationQueue queue = new ConversationQueue(tx, new ConversationQueue.Settings(llmSlots,
                 Duration.ofMillis(integer(props, "atende.debounce-ms")),
                 Duration.ofMillis(integer(props, "atende.debounce-max-ms")),
@@ -99,20 +168,23 @@ public class AtendeConfiguration implements CamelConfiguration {
                 Duration.ofMillis(integer(props, "atende.llm.retry-max-ms")),
                 text(props, "atende.llm.fallback-text"),
                 Boolean.parseBoolean(text(props, "atende.llm.answer-after-recovery"))),
-                new ReplySplitter(integer(props, "atende.reply.max-chars")));
+                new ReplySplitter(integer(props, "atende.reply.max-chars")), slotsNow,
+                new ConversationQueue.Lease(nodeId, Duration.ofSeconds(leaseSeconds)));
+        queue.observeWaits(metrics::waited);
         registry.bind("conversationQueue", queue);
+        registry.bind("backlogMonitor", new BacklogMonitor(tx, metrics));
+        LOG.info("Transport: {}; this replica is '{}' (leases of {} s)", transport, nodeId, leaseSeconds);
         registry.bind("conversationPrompt", new ConversationPrompt(new PromptBuilder(
                 text(props, "atende.llm.system-prompt"), numCtx, maxReplyTokens,
                 integer(props, "atende.history.max-message-chars"),
                 Double.parseDouble(text(props, "atende.llm.chars-per-token")))));
 
-        // LLM
-        LlmCallObserver observer = new LlmCallObserver(metrics, llmStats);
-        registry.bind("llmCallObserver", observer);
-        registry.bind("ollamaChatModel", OllamaModels.chatModel(
-                text(props, "atende.ollama.base-url"), text(props, "atende.ollama.model"), numCtx, maxReplyTokens,
-                Double.parseDouble(text(props, "atende.llm.temperature")),
-                Duration.ofSeconds(integer(props, "atende.ollama.timeout-seconds")), observer));
+        // Kafka transport
+        registry.bind("kafkaCommits", new KafkaCommits());
+        registry.bind("outboundBatches", new OutboundBatches(tx, queue));
+        if ("kafka".equals(transport)) {
+            ensureTopics(props);
+        }
 
         // Reply
         DeliveryStore deliveries = new DeliveryStore(tx, metrics);
@@ -122,6 +194,11 @@ public class AtendeConfiguration implements CamelConfiguration {
                 Duration.ofSeconds(integer(props, "atende.send.breaker.open-seconds")), meters);
         registry.bind("evolutionDelivery", new EvolutionDelivery(deliveries, new EvolutionSendText(),
                 text(props, "atende.evolution.api-key"), sendBreakers));
+        registry.bind("sendReconciler", new SendReconciler(deliveries, new EvolutionSendText(),
+                text(props, "atende.evolution.api-key"), new SendReconciler.Settings(
+                SendReconciler.Mode.parse(text(props, "atende.send.reconcile")),
+                Duration.ofSeconds(integer(props, "atende.send.reconcile-after-seconds")),
+                Duration.ofSeconds(integer(props, "atende.send.reconcile-slack-seconds"))), Clock.systemUTC()));
         registry.bind("sendRetryPolicy", new SendRetryPolicy(integer(props, "atende.send.max-attempts")));
 
         // Admin
@@ -154,6 +231,32 @@ public class AtendeConfiguration implements CamelConfiguration {
                                   "headers":{"Authorization":"Bearer {}"},"events":["MESSAGES_UPSERT"]}}
                     or, for the global webhook (no headers): WEBHOOK_GLOBAL_URL=http://<atende-host>:{}/webhooks/evolution?token={}""",
                     token.file(), port, token.token(), port, token.token());
+        }
+    }
+
+    /** Topics created if missing; Kafka not reachable yet is not fatal (the consumers wait for it). */
+    private static void ensureTopics(PropertiesComponent props) throws InterruptedException {
+        KafkaTopics.Settings topics = new KafkaTopics.Settings(text(props, "atende.kafka.bootstrap-servers"),
+                List.of(text(props, "atende.kafka.topic.inbound"), text(props, "atende.kafka.topic.outbound")),
+                integer(props, "atende.kafka.partitions"), (short) integer(props, "atende.kafka.replication"),
+                integer(props, "atende.webhook.max-bytes"));
+        try {
+            KafkaTopics.ensure(topics, Duration.ofSeconds(15));
+        } catch (RuntimeException e) {
+            LOG.warn("Kafka topics not checked at startup ({}); create {} by hand or let the broker create them",
+                    e.getMessage(), topics.topics());
+        }
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env.strip();
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "atende";
         }
     }
 

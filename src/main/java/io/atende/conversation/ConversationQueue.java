@@ -13,6 +13,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
+import java.util.function.BiConsumer;
 
 /**
  * The durable work queue in PostgreSQL, and each conversation's state machine:
@@ -49,11 +51,50 @@ public final class ConversationQueue {
     private final Settings settings;
     private final ReplySplitter splitter;
     private final ClaimCoalescer<ClaimedTurn> wakeUps = new ClaimCoalescer<>();
+    private final IntSupplier slots;
+    private final Lease lease;
+
+    /**
+     * Which replica owns the work it claims, and for how long without a renewal (see V6__conversation_leases.sql).
+     *
+     * @param owner    this replica's id (ATENDE_NODE_ID); stable across restarts of the same replica
+     * @param duration how long a claim stays owned without a heartbeat before another replica takes it back
+     */
+    public record Lease(String owner, Duration duration) {
+        public Lease {
+            if (owner == null || owner.isBlank()) {
+                throw new IllegalArgumentException("the lease owner (ATENDE_NODE_ID) must not be blank");
+            }
+            if (duration.toMillis() < 1000) {
+                throw new IllegalArgumentException("the lease must last at least one second");
+            }
+        }
+    }
+    private volatile BiConsumer<String, Duration> waitObserver = (instance, waited) -> { };
 
     public ConversationQueue(Transactions tx, Settings settings, ReplySplitter splitter) {
+        this(tx, settings, splitter, settings::llmSlots, new Lease("local", Duration.ofSeconds(30)));
+    }
+
+    /**
+     * @param slots LLM calls allowed in flight right now, across all replicas (with several Ollama backends: the
+     *              slots of the healthy ones)
+     */
+    public ConversationQueue(Transactions tx, Settings settings, ReplySplitter splitter, IntSupplier slots, Lease lease) {
         this.tx = tx;
         this.settings = settings;
         this.splitter = splitter;
+        this.slots = slots;
+        this.lease = lease;
+    }
+
+    public Lease lease() {
+        return lease;
+    }
+
+    /** Told, for each claimed turn, its instance and how long the conversation waited for it (atende_wait_seconds). */
+    public void observeWaits(BiConsumer<String, Duration> observer) {
+        this.waitObserver = observer;
     }
 
     /**
@@ -75,7 +116,7 @@ public final class ConversationQueue {
             Sql.query(c, "select pg_advisory_xact_lock(?)", rs -> null, CLAIM_LOCK);
             long busy = Sql.oneLong(c, "select count(*) from conversations where state = 'answering'");
             List<ClaimedTurn> claimed = new ArrayList<>();
-            for (long free = settings.llmSlots() - busy; free > 0; free--) {
+            for (long free = slots.getAsInt() - busy; free > 0; free--) {
                 ClaimedTurn turn = claimOne(c);
                 if (turn == null) {
                     break;
@@ -87,10 +128,11 @@ public final class ConversationQueue {
     }
 
     private ClaimedTurn claimOne(Connection c) throws SQLException {
-        record Candidate(long id, long instanceId, String instance, String contact) {
+        record Candidate(long id, long instanceId, String instance, String contact, long waitedMillis) {
         }
         Candidate next = Sql.one(c, """
-                select c.id, c.instance_id, i.name, c.contact_jid
+                select c.id, c.instance_id, i.name, c.contact_jid,
+                       (extract(epoch from now() - c.waiting_since) * 1000)::bigint
                   from conversations c join instances i on i.id = c.instance_id
                  where c.state = 'idle' and c.waiting_since is not null
                    and (c.not_before is null or c.not_before <= now())
@@ -100,7 +142,7 @@ public final class ConversationQueue {
                  order by i.served_seq nulls first, c.waiting_since, c.id
                  limit 1
                  for update of c skip locked""",
-                rs -> new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)),
+                rs -> new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getLong(5)),
                 settings.debounce().toMillis(), settings.debounceMax().toMillis());
         if (next == null) {
             return null;
@@ -113,13 +155,22 @@ public final class ConversationQueue {
                 returning id, text""", rs -> new Pending(rs.getLong(1), rs.getString(2)), next.id());
         pending = new ArrayList<>(pending);
         pending.sort((a, b) -> Long.compare(a.id(), b.id()));
-        Sql.update(c, """
-                update conversations set state = ?, state_since = now(), waiting_since = null where id = ?""",
-                pending.isEmpty() ? "idle" : "answering", next.id());
+        if (pending.isEmpty()) {
+            Sql.update(c, """
+                    update conversations set state = 'idle', state_since = now(), waiting_since = null,
+                           lease_owner = null, lease_until = null
+                     where id = ?""", next.id());
+        } else {
+            Sql.update(c, """
+                    update conversations set state = 'answering', state_since = now(), waiting_since = null,
+                           lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
+                     where id = ?""", lease.owner(), lease.duration().toMillis(), next.id());
+        }
         Sql.update(c, "update instances set served_seq = nextval('serve_seq') where id = ?", next.instanceId());
         if (pending.isEmpty()) {
             return claimOne(c); // a stale marker: cleared, look further
         }
+        waitObserver.accept(next.instance(), Duration.ofMillis(next.waitedMillis()));
         return new ClaimedTurn(next.id(), next.instanceId(), next.instance(), next.contact(),
                 pending.stream().map(Pending::id).toList(), pending.stream().map(Pending::text).toList());
     }
@@ -134,6 +185,11 @@ public final class ConversationQueue {
             throw new IllegalStateException("the model returned an empty reply");
         }
         return tx.inTransaction(c -> {
+            if (!stillOwned(c, turn)) {
+                LOG.warn("Answer for conversation {} discarded: its lease was taken over by another replica "
+                        + "(the turn is answered there, once)", turn.conversationId());
+                return List.<OutboundMessage>of();
+            }
             Sql.update(c, """
                     update messages set status = 'answered', updated_at = now()
                      where id = any(?) and status = 'answering'""", (Object) turn.messageIds().toArray(Long[]::new));
@@ -153,8 +209,9 @@ public final class ConversationQueue {
             }
             Sql.update(c, """
                     update conversations set state = 'replying', state_since = now(), llm_failures = 0, not_before = null,
-                           busy_noticed_at = null, fallback_sent_at = null
-                     where id = ?""", turn.conversationId());
+                           busy_noticed_at = null, fallback_sent_at = null,
+                           lease_until = now() + ? * interval '1 millisecond'
+                     where id = ?""", lease.duration().toMillis(), turn.conversationId());
             return out;
         });
     }
@@ -168,6 +225,11 @@ public final class ConversationQueue {
      */
     public List<OutboundMessage> llmFailed(ClaimedTurn turn, Throwable error) {
         return tx.inTransaction(c -> {
+            if (!stillOwned(c, turn)) {
+                LOG.warn("LLM failure for conversation {} ignored: its lease was taken over by another replica",
+                        turn.conversationId());
+                return List.<OutboundMessage>of();
+            }
             Long[] ids = turn.messageIds().toArray(Long[]::new);
             boolean fallbackDue;
             if (settings.answerAfterRecovery()) {
@@ -177,6 +239,7 @@ public final class ConversationQueue {
                 int failures = Sql.oneLong(c, """
                         update conversations
                            set state = 'idle', state_since = now(), llm_failures = llm_failures + 1,
+                               lease_owner = null, lease_until = null,
                                waiting_since = least(coalesce(waiting_since, 'infinity'),
                                    (select min(received_at) from messages where id = any(?)))
                          where id = ?
@@ -193,7 +256,8 @@ public final class ConversationQueue {
                         update messages set status = 'fallback', updated_at = now()
                          where id = any(?) and status = 'answering'""", (Object) ids);
                 Sql.update(c, """
-                        update conversations set state = 'idle', state_since = now(), llm_failures = 0, not_before = null
+                        update conversations set state = 'idle', state_since = now(), llm_failures = 0, not_before = null,
+                               lease_owner = null, lease_until = null
                          where id = ?""", turn.conversationId());
                 fallbackDue = true;
                 LOG.warn("LLM call failed for conversation {}, answered with the fallback text only: {}",
@@ -215,19 +279,117 @@ public final class ConversationQueue {
     }
 
     /**
-     * A batch of parts has reached its end (each sent or dead). When it was an answer, the conversation may take
-     * its next turn; a notice never held the conversation.
+     * A batch of parts has reached its end (each sent or dead). When it held an answer, the conversation may take
+     * its next turn; a notice never held the conversation. A batch rebuilt after a restart may start with a notice
+     * and carry the answer after it, so every part counts, not only the first.
      */
     public void deliveryFinished(List<OutboundMessage> parts) {
-        if (parts != null && !parts.isEmpty() && "answer".equals(parts.get(0).kind())) {
-            replyFinished(parts.get(0).conversationId());
+        if (parts == null) {
+            return;
         }
+        parts.stream().filter(p -> "answer".equals(p.kind())).map(OutboundMessage::conversationId).distinct()
+                .forEach(this::replyFinished);
     }
 
     public void replyFinished(long conversationId) {
         tx.inTransaction(c -> Sql.update(c, """
-                update conversations set state = 'idle', state_since = now()
-                 where id = ? and state = 'replying'""", conversationId));
+                update conversations set state = 'idle', state_since = now(), lease_owner = null, lease_until = null
+                 where id = ? and state = 'replying' and (lease_owner = ? or lease_owner is null)""",
+                conversationId, lease.owner()));
+    }
+
+    /** In the claim's transaction: is this turn still this replica's (not taken back after an expired lease)? */
+    private boolean stillOwned(Connection c, ClaimedTurn turn) throws SQLException {
+        return Sql.oneLong(c, """
+                select id from conversations
+                 where id = ? and state = 'answering' and lease_owner = ?
+                 for update""", turn.conversationId(), lease.owner()) != null;
+    }
+
+    /** Renews the leases of the work this replica holds; run well within the lease duration. */
+    public int heartbeat() {
+        return tx.inTransaction(c -> Sql.update(c, """
+                update conversations set lease_until = now() + ? * interval '1 millisecond'
+                 where lease_owner = ? and state in ('answering', 'replying')""",
+                lease.duration().toMillis(), lease.owner()));
+    }
+
+    /**
+     * Takes back the work of replicas that stopped renewing their leases (killed, frozen, cut off). Turns that were
+     * at the LLM wait again (answered once, by whoever claims them next); replies already stored are adopted by this
+     * replica and returned for delivery, grouped per conversation and in order.
+     */
+    public List<List<OutboundMessage>> reclaimExpired() {
+        return tx.inTransaction(c -> {
+            List<Long> answering = Sql.query(c, """
+                    select id from conversations
+                     where state = 'answering' and lease_until < now()
+                     for update skip locked""", rs -> rs.getLong(1));
+            if (!answering.isEmpty()) {
+                Long[] ids = answering.toArray(Long[]::new);
+                Sql.update(c, """
+                        update messages set status = 'waiting', updated_at = now()
+                         where conversation_id = any(?) and direction = 'in' and status = 'answering'""", (Object) ids);
+                Sql.update(c, """
+                        update conversations c
+                           set state = 'idle', state_since = now(), lease_owner = null, lease_until = null,
+                               waiting_since = (select min(m.received_at) from messages m
+                                                 where m.conversation_id = c.id and m.direction = 'in' and m.status = 'waiting')
+                         where c.id = any(?)""", (Object) ids);
+                LOG.warn("Took back {} conversation(s) whose LLM turn was held by a replica that stopped renewing its lease",
+                        answering.size());
+            }
+            List<Long> replying = Sql.query(c, """
+                    update conversations set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
+                     where id in (select id from conversations
+                                   where state = 'replying' and lease_until < now()
+                                   for update skip locked)
+                    returning id""", rs -> rs.getLong(1), lease.owner(), lease.duration().toMillis());
+            if (replying.isEmpty()) {
+                return List.<List<OutboundMessage>>of();
+            }
+            List<List<OutboundMessage>> batches = pendingReplies(c, replying);
+            // Nothing left to send: the dead replica had delivered everything but not said so.
+            Sql.update(c, """
+                    update conversations c set state = 'idle', state_since = now(), lease_owner = null, lease_until = null
+                     where c.id = any(?) and not exists (
+                        select 1 from messages m where m.conversation_id = c.id and m.direction = 'out'
+                           and m.status in ('ready', 'sending'))""", (Object) replying.toArray(Long[]::new));
+            LOG.warn("Adopted {} reply(ies) left undelivered by a replica that stopped renewing its lease", batches.size());
+            return batches;
+        });
+    }
+
+    /**
+     * A reply published to another replica (Kafka transport): the replica that delivers it owns the conversation
+     * from now on, so that its death, not the publisher's, is what hands the delivery to someone else.
+     *
+     * @return false when the conversation is no longer replying (delivered already): nothing to do
+     */
+    public boolean adoptReply(long conversationId) {
+        return tx.inTransaction(c -> Sql.update(c, """
+                update conversations set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
+                 where id = ? and state = 'replying'""",
+                lease.owner(), lease.duration().toMillis(), conversationId) > 0);
+    }
+
+    private static List<List<OutboundMessage>> pendingReplies(Connection c, List<Long> conversations) throws SQLException {
+        List<OutboundMessage> pending = Sql.query(c, """
+                select m.id, m.conversation_id, i.name, c.contact_jid, m.kind, m.text, m.part_index, m.part_count
+                  from messages m join conversations c on c.id = m.conversation_id join instances i on i.id = m.instance_id
+                 where m.direction = 'out' and m.status in ('ready', 'sending') and m.conversation_id = any(?)
+                 order by m.conversation_id, m.id""",
+                rs -> new OutboundMessage(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8)),
+                (Object) conversations.toArray(Long[]::new));
+        List<List<OutboundMessage>> grouped = new ArrayList<>();
+        for (OutboundMessage m : pending) {
+            if (grouped.isEmpty() || grouped.get(grouped.size() - 1).get(0).conversationId() != m.conversationId()) {
+                grouped.add(new ArrayList<>());
+            }
+            grouped.get(grouped.size() - 1).add(m);
+        }
+        return grouped;
     }
 
     /**
@@ -236,28 +398,38 @@ public final class ConversationQueue {
      */
     public List<List<OutboundMessage>> recoverAfterRestart() {
         return tx.inTransaction(c -> {
+            // Only this replica's own leases (from its previous life) and expired ones: another live replica's
+            // turn is left alone.
+            String mine = "(c.lease_owner is null or c.lease_owner = ? or c.lease_until < now())";
             int turns = Sql.update(c, """
-                    update messages set status = 'waiting', updated_at = now()
-                     where direction = 'in' and status = 'answering'""");
+                    update messages m set status = 'waiting', updated_at = now()
+                      from conversations c
+                     where c.id = m.conversation_id and c.state = 'answering' and %s
+                       and m.direction = 'in' and m.status = 'answering'""".formatted(mine), lease.owner());
             Sql.update(c, """
                     update conversations c
-                       set state = 'idle', state_since = now(),
+                       set state = 'idle', state_since = now(), lease_owner = null, lease_until = null,
                            waiting_since = (select min(m.received_at) from messages m
                                              where m.conversation_id = c.id and m.direction = 'in' and m.status = 'waiting')
-                     where c.state = 'answering'""");
+                     where c.state = 'answering' and %s""".formatted(mine), lease.owner());
             List<OutboundMessage> pending = Sql.query(c, """
                     select m.id, m.conversation_id, i.name, c.contact_jid, m.kind, m.text, m.part_index, m.part_count
                       from messages m join conversations c on c.id = m.conversation_id join instances i on i.id = m.instance_id
-                     where m.direction = 'out' and m.status in ('ready', 'sending')
-                     order by m.conversation_id, m.id""",
+                     where m.direction = 'out' and m.status in ('ready', 'sending') and %s
+                     order by m.conversation_id, m.id""".formatted(mine),
                     rs -> new OutboundMessage(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8)));
+                            rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8)), lease.owner());
+            // The replies this replica delivers now are its own.
+            Sql.update(c, """
+                    update conversations c set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
+                     where c.state = 'replying' and %s""".formatted(mine),
+                    lease.owner(), lease.duration().toMillis(), lease.owner());
             // Conversations left in 'replying' with nothing to deliver crashed after their last send.
             Sql.update(c, """
-                    update conversations c set state = 'idle', state_since = now()
-                     where c.state = 'replying' and not exists (
+                    update conversations c set state = 'idle', state_since = now(), lease_owner = null, lease_until = null
+                     where c.state = 'replying' and c.lease_owner = ? and not exists (
                         select 1 from messages m where m.conversation_id = c.id and m.direction = 'out'
-                           and m.status in ('ready', 'sending'))""");
+                           and m.status in ('ready', 'sending'))""", lease.owner());
             List<List<OutboundMessage>> grouped = new ArrayList<>();
             for (OutboundMessage m : pending) {
                 if (grouped.isEmpty() || grouped.get(grouped.size() - 1).get(0).conversationId() != m.conversationId()) {

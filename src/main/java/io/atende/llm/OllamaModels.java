@@ -1,7 +1,10 @@
 package io.atende.llm;
 
+import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.ollama.OllamaChatModel;
+import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
+import io.atende.support.AtendeMetrics;
 
 import java.time.Duration;
 import java.util.List;
@@ -29,5 +32,23 @@ public final class OllamaModels {
                 .maxRetries(0)
                 .listeners(List.of(observer))
                 .build();
+    }
+
+    /**
+     * The model the routes use: Ollama's streaming {@code /api/chat} behind a blocking {@link ChatModel}, so the
+     * time to the first token is measured, with the same options, timeout and listener as {@link #chatModel}.
+     */
+    public static ChatModel streamingChatModel(String baseUrl, String model, int numCtx, int maxReplyTokens,
+                                               double temperature, Duration timeout, ChatModelListener observer,
+                                               AtendeMetrics metrics) {
+        OllamaStreamingChatModel streaming = OllamaStreamingChatModel.builder()
+                .baseUrl(baseUrl)
+                .modelName(model)
+                .numCtx(numCtx)
+                .numPredict(maxReplyTokens)
+                .temperature(temperature)
+                .timeout(timeout)
+                .build();
+        return new StreamingChatAdapter(streaming, timeout, List.of(observer), metrics);
     }
 }

@@ -8,6 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /** Durable bookkeeping of reply delivery: each attempt, the final outcome, and Evolution's id for our message. */
@@ -49,13 +51,100 @@ public final class DeliveryStore {
                  where id = ?""", httpStatus, outcome, error, attemptId));
     }
 
+    /**
+     * Attempts of this part whose fate Evolution never told us: still {@code pending} (the gateway stopped or was
+     * killed while waiting for the answer) or failed in transport after the request may have reached Evolution
+     * ({@code retry} without an HTTP status). Connect failures ({@code not_connected}) and open breakers never
+     * reached Evolution and do not count.
+     *
+     * @return the start of the first and of the last such attempt, or null when there is none
+     */
+    public Unconfirmed unconfirmed(OutboundMessage m) {
+        return tx.inTransaction(c -> Sql.one(c, """
+                select min(started_at), max(started_at), count(*) from delivery_attempts
+                 where message_id = ? and (outcome = 'pending' or (outcome = 'retry' and http_status is null))
+                having count(*) > 0""",
+                rs -> new Unconfirmed(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant(), rs.getInt(3)),
+                m.id()));
+    }
+
+    /** The unconfirmed attempts of one part: when the first and the last started, and how many there are. */
+    public record Unconfirmed(Instant firstStarted, Instant lastStarted, int count) {
+    }
+
+    /** Of these WhatsApp ids, the ones already recorded for another of our messages on the part's instance. */
+    public List<String> alreadyClaimed(OutboundMessage m, List<String> waIds) {
+        if (waIds.isEmpty()) {
+            return List.of();
+        }
+        return tx.inTransaction(c -> {
+            try (var ps = c.prepareStatement("""
+                    select m.wa_message_id from messages m join instances i on i.id = m.instance_id
+                     where i.name = ? and m.direction = 'out' and m.id <> ? and m.wa_message_id = any(?)""")) {
+                ps.setString(1, m.instance());
+                ps.setLong(2, m.id());
+                ps.setArray(3, c.createArrayOf("text", waIds.toArray()));
+                List<String> ids = new java.util.ArrayList<>();
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                }
+                return ids;
+            }
+        });
+    }
+
+    /**
+     * Evolution's findMessages shows that it did send this part (an attempt was accepted but its 201 never reached
+     * us): the last unconfirmed attempt is recorded as {@code reconciled}, the others as {@code lost}, and the part
+     * becomes {@code sent} with the id Evolution gave it. No second sendText.
+     */
+    public void reconciled(OutboundMessage m, String waMessageId) {
+        tx.inTransaction(c -> {
+            Long last = Sql.oneLong(c, """
+                    select id from delivery_attempts
+                     where message_id = ? and (outcome = 'pending' or (outcome = 'retry' and http_status is null))
+                     order by id desc limit 1""", m.id());
+            Sql.update(c, """
+                    update delivery_attempts set finished_at = coalesce(finished_at, now()), outcome = 'lost'
+                     where message_id = ? and id <> ? and (outcome = 'pending' or (outcome = 'retry' and http_status is null))""",
+                    m.id(), last == null ? -1L : last);
+            return Sql.update(c, """
+                    update delivery_attempts set finished_at = coalesce(finished_at, now()), outcome = 'reconciled',
+                           error = ? where id = ?""", "found in Evolution's findMessages as " + waMessageId,
+                    last == null ? -1L : last);
+        });
+        metrics.send(Duration.ZERO, "reconciled");
+        LOG.info("Reply {} part {}/{} to {} on {} was already sent by Evolution (found by findMessages): not sent again",
+                m.id(), m.partIndex() + 1, m.partCount(), LogMask.jid(m.contactJid()), m.instance());
+        sent(m, waMessageId);
+    }
+
+    /** Evolution's findMessages has no such message: the unconfirmed attempts never went out ({@code lost}). */
+    public void notSentByEvolution(OutboundMessage m) {
+        int lost = tx.inTransaction(c -> Sql.update(c, """
+                update delivery_attempts set finished_at = coalesce(finished_at, now()), outcome = 'lost'
+                 where message_id = ? and (outcome = 'pending' or (outcome = 'retry' and http_status is null))""",
+                m.id()));
+        LOG.info("Reply {} part {}/{} on {}: Evolution has no trace of {} unconfirmed attempt(s), sending it again",
+                m.id(), m.partIndex() + 1, m.partCount(), m.instance(), lost);
+    }
+
     /** Evolution accepted the part (201): keep its WhatsApp id so a fromMe echo of it is recognised as ours. */
     public void sent(OutboundMessage m, String waMessageId) {
-        tx.inTransaction(c -> Sql.update(c, """
-                update messages set status = 'sent', wa_message_id = ?, updated_at = now() where id = ?""",
+        // With the update, how long ago the customer's message this part answers arrived (reply time).
+        Long sinceCustomerMillis = tx.inTransaction(c -> Sql.oneLong(c, """
+                update messages o set status = 'sent', wa_message_id = ?, updated_at = now() where o.id = ?
+                returning (select (extract(epoch from now() - r.received_at) * 1000)::bigint
+                             from messages r where r.id = o.answers_up_to)""",
                 waMessageId, m.id()));
         if (m.partIndex() == m.partCount() - 1) {
-            metrics.message(m.instance(), "answer".equals(m.kind()) ? "answered" : "noticed_sent");
+            boolean answer = "answer".equals(m.kind());
+            metrics.message(m.instance(), answer ? "answered" : "noticed_sent");
+            if (answer && sinceCustomerMillis != null) {
+                metrics.replied(m.instance(), Duration.ofMillis(sinceCustomerMillis));
+            }
         }
         LOG.info("Reply {} part {}/{} delivered to {} on {}", m.id(), m.partIndex() + 1, m.partCount(),
                 LogMask.jid(m.contactJid()), m.instance());

@@ -58,9 +58,27 @@ public final class EvolutionDelivery {
     public void transportFailed(Exchange exchange) {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String error = cause == null ? "transport error" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
-        store.attemptFinished(attemptId(exchange), null, "retry", error, started(exchange));
+        // A request that never connected cannot have been sent; any other transport failure may have reached
+        // Evolution, and the next attempt first asks Evolution about it (SendReconciler).
+        store.attemptFinished(attemptId(exchange), null, neverConnected(cause) ? "not_connected" : "retry", error,
+                started(exchange));
         breakerError(exchange, cause);
         throw new SendFailedException("Evolution API unreachable: " + error);
+    }
+
+    /** Connection refused, connect timeout, unknown host: the request never left this machine. */
+    static boolean neverConnected(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.NoRouteToHostException
+                    || t.getClass().getSimpleName().equals("ConnectTimeoutException")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     /** 201: delivered. Otherwise throws, so that the route's error handling retries or gives up. */

@@ -3,24 +3,45 @@ package io.atende.support;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Atende's business meters, exported at /observe/metrics next to Camel's own.
- * Labels stay bounded: instance names and fixed outcome codes, never a phone number.
+ * Labels stay bounded: instance names (one per WhatsApp number) and fixed outcome codes, never a phone number.
+ * <p>
+ * Every gauge reads an in-memory value, so a scrape never queries PostgreSQL: the backlog is refreshed by a
+ * periodic route ({@code refresh-backlog-gauge}), the dead letters are moved after each commit.
  */
 public final class AtendeMetrics {
 
     private final MeterRegistry registry;
     private final AtomicLong openDeadLetters = new AtomicLong();
+    private final AtomicInteger llmInflight = new AtomicInteger();
+    private final Map<String, Backlog> backlog = new ConcurrentHashMap<>();
+
+    /** One instance's queue: conversations waiting for an LLM turn, and how long the oldest of them has waited. */
+    public record BacklogFigures(long conversations, double oldestWaitSeconds) {
+    }
+
+    private static final class Backlog {
+        final AtomicReference<BacklogFigures> figures = new AtomicReference<>(new BacklogFigures(0, 0));
+    }
 
     public AtendeMetrics(MeterRegistry registry) {
         this.registry = registry;
         Gauge.builder("atende.dead.letters", openDeadLetters, AtomicLong::get)
                 .description("Reply parts given up and not replayed yet (open dead letters)")
+                .register(registry);
+        Gauge.builder("atende.llm.inflight", llmInflight, AtomicInteger::get)
+                .description("LLM calls in flight from this gateway")
                 .register(registry);
     }
 
@@ -28,7 +49,15 @@ public final class AtendeMetrics {
         return registry;
     }
 
-    /** atende_messages_total{instance,outcome}: accepted, noticed, ignored, duplicate, answered, dead... */
+    /**
+     * Exports a setting as a gauge ({@code atende_config_<name>}), so that alert rules compare against the bound the
+     * gateway really runs with instead of a copy of it.
+     */
+    public void setting(String name, double value, String description) {
+        Gauge.builder("atende.config." + name, () -> value).description(description).register(registry);
+    }
+
+    /** atende_messages_total{instance,outcome}: accepted, noticed, ignored, duplicate, answered, fallback, dead... */
     public void message(String instance, String outcome) {
         Counter.builder("atende.messages")
                 .description("Customer messages by outcome")
@@ -48,12 +77,53 @@ public final class AtendeMetrics {
                 .record(took);
     }
 
+    /** atende_llm_first_token_seconds: from sending the request to the first streamed piece of the answer. */
+    public void llmFirstToken(Duration took) {
+        Timer.builder("atende.llm.first.token")
+                .description("Time from an LLM request to its first streamed token")
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(took);
+    }
+
+    /** Counts one LLM call in flight until the returned handle is closed (atende_llm_inflight). */
+    public AutoCloseable llmCallStarted() {
+        llmInflight.incrementAndGet();
+        return llmInflight::decrementAndGet;
+    }
+
+    public int llmInflight() {
+        return llmInflight.get();
+    }
+
     /** atende_llm_tokens_total{kind}: input (prompt) and output (generated) tokens as the server reported them. */
     public void llmTokens(String kind, Integer count) {
         if (count != null && count > 0) {
             Counter.builder("atende.llm.tokens").description("LLM tokens").tag("kind", kind)
                     .register(registry).increment(count);
         }
+    }
+
+    /** atende_wait_seconds{instance}: how long a conversation waited in the durable queue before its LLM turn began. */
+    public void waited(String instance, Duration waited) {
+        Timer.builder("atende.wait")
+                .description("Time a conversation waited in the queue before its LLM turn started")
+                .tag("instance", instance == null ? "unknown" : instance)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofHours(1))
+                .register(registry)
+                .record(waited.isNegative() ? Duration.ZERO : waited);
+    }
+
+    /** atende_reply_seconds{instance}: from the customer's message to the last part of the answer accepted by Evolution. */
+    public void replied(String instance, Duration took) {
+        Timer.builder("atende.reply")
+                .description("Time from a customer's message to the delivered answer")
+                .tag("instance", instance == null ? "unknown" : instance)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofHours(1))
+                .register(registry)
+                .record(took.isNegative() ? Duration.ZERO : took);
     }
 
     /** atende_send_seconds{outcome}: one sendText attempt to Evolution API. */
@@ -64,6 +134,34 @@ public final class AtendeMetrics {
                 .publishPercentileHistogram()
                 .register(registry)
                 .record(took);
+    }
+
+    /**
+     * atende_backlog{instance} and atende_backlog_oldest_wait_seconds{instance}: replaces the cached figures of
+     * every instance. An instance that no longer appears keeps its series at 0, so a drained queue reads 0
+     * rather than disappearing.
+     */
+    public void backlog(Map<String, BacklogFigures> figures) {
+        figures.forEach((instance, f) -> backlogOf(instance).figures.set(f));
+        backlog.forEach((instance, b) -> {
+            if (!figures.containsKey(instance)) {
+                b.figures.set(new BacklogFigures(0, 0));
+            }
+        });
+    }
+
+    private Backlog backlogOf(String instance) {
+        return backlog.computeIfAbsent(instance, name -> {
+            Backlog b = new Backlog();
+            Tags tags = Tags.of("instance", name);
+            Gauge.builder("atende.backlog", b, x -> x.figures.get().conversations())
+                    .description("Conversations waiting for an LLM turn (refreshed periodically)")
+                    .tags(tags).register(registry);
+            Gauge.builder("atende.backlog.oldest.wait", b, x -> x.figures.get().oldestWaitSeconds())
+                    .description("How long the oldest waiting conversation has waited (refreshed periodically)")
+                    .baseUnit("seconds").tags(tags).register(registry);
+            return b;
+        });
     }
 
     /**

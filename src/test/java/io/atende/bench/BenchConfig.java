@@ -48,7 +48,7 @@ final class BenchConfig {
     // gateway
     final String jar = s("jar", "target/atende.jar");
     final String jvmOpts = s("jvm-opts",
-            "-XX:MaxRAM=512m -XX:MaxRAMPercentage=70 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError");
+            "-XX:MaxRAM=512m -XX:MaxRAMPercentage=60 -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError");
     final int debounceMs = i("debounce-ms", 2000);
     final String outDir = s("out", "docs/bench");
     final String realOllama = realOllama();

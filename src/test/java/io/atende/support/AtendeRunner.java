@@ -29,6 +29,8 @@ public final class AtendeRunner implements AutoCloseable {
         set("atende.llm.expected-seconds", "1");
         set("atende.send.retry-delay-ms", "50");
         set("atende.send.retry-max-delay-ms", "200");
+        // an unanswered sendText is looked up with findMessages at once (production waits for Evolution to finish it)
+        set("atende.send.reconcile-after-seconds", "0");
         set("atende.llm.retry-base-ms", "200");
         set("atende.llm.retry-max-ms", "1000");
         set("atende.db.connect-timeout-ms", "1000");

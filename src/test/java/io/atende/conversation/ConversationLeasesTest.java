@@ -1,0 +1,153 @@
+package io.atende.conversation;
+
+import io.atende.reply.OutboundMessage;
+import io.atende.reply.ReplySplitter;
+import io.atende.store.Database;
+import io.atende.store.Sql;
+import io.atende.store.Transactions;
+import io.atende.support.TestPostgres;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Two replicas' queues on one real PostgreSQL: leases keep each replica's work its own, and the work of a replica
+ * that stops renewing is taken back, once, by the other.
+ */
+class ConversationLeasesTest {
+
+    static final ConversationQueue.Settings SETTINGS = new ConversationQueue.Settings(2, Duration.ZERO,
+            Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofSeconds(1), "", true);
+
+    @TempDir
+    Path dataDir;
+
+    Database db;
+    Transactions tx;
+    ConversationQueue a;
+    ConversationQueue b;
+
+    @BeforeEach
+    void open() {
+        db = Database.open(new Database.Settings(TestPostgres.newDatabase(), "postgres", "", dataDir, 4,
+                Duration.ofSeconds(3)));
+        tx = new Transactions(db.dataSource());
+        a = queue("replica-a");
+        b = queue("replica-b");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        db.stop();
+    }
+
+    ConversationQueue queue(String owner) {
+        return new ConversationQueue(tx, SETTINGS, new ReplySplitter(4096), SETTINGS::llmSlots,
+                new ConversationQueue.Lease(owner, Duration.ofSeconds(1)));
+    }
+
+    /** One conversation with one waiting customer message; returns the conversation id. */
+    long waitingConversation(String contact, String text) {
+        return tx.inTransaction(c -> {
+            Long instance = Sql.oneLong(c, "select id from instances where name = 'loja'");
+            if (instance == null) {
+                instance = Sql.oneLong(c, "insert into instances (name) values ('loja') returning id");
+            }
+            long conv = Sql.oneLong(c, """
+                    insert into conversations (instance_id, contact_jid, waiting_since, last_inbound_at)
+                    values (?, ?, now(), now()) returning id""", instance, contact);
+            Sql.update(c, """
+                    insert into messages (instance_id, conversation_id, direction, wa_message_id, kind, text, status)
+                    values (?, ?, 'in', ?, 'text', ?, 'waiting')""", instance, conv, "id-" + contact, text);
+            return conv;
+        });
+    }
+
+    String state(long conv) {
+        return tx.inTransaction(c -> Sql.one(c, "select state || '/' || coalesce(lease_owner, '-') from conversations where id = ?",
+                rs -> rs.getString(1), conv));
+    }
+
+    @Test
+    void aClaimIsOwnedAndRenewedAndNotTakenWhileAlive() throws Exception {
+        long conv = waitingConversation("5511900000001@s.whatsapp.net", "oi");
+        List<ClaimedTurn> turns = a.claimReady();
+        assertThat(turns).hasSize(1);
+        assertThat(state(conv)).isEqualTo("answering/replica-a");
+        // b restarts meanwhile: a live replica's turn is left alone.
+        assertThat(b.recoverAfterRestart()).isEmpty();
+        for (int i = 0; i < 4; i++) {
+            Thread.sleep(400);
+            assertThat(a.heartbeat()).isEqualTo(1);
+            assertThat(b.reclaimExpired()).isEmpty();
+        }
+        assertThat(state(conv)).isEqualTo("answering/replica-a");
+        List<OutboundMessage> reply = a.answered(turns.get(0), new LlmAnswer("olá", 1, 1, 10));
+        assertThat(reply).hasSize(1);
+        assertThat(state(conv)).isEqualTo("replying/replica-a");
+        a.replyFinished(conv);
+        assertThat(state(conv)).isEqualTo("idle/-");
+    }
+
+    @Test
+    void aDeadReplicasTurnIsTakenBackAndItsLateAnswerDiscarded() {
+        long conv = waitingConversation("5511900000002@s.whatsapp.net", "qual o horário?");
+        ClaimedTurn stale = a.claimReady().get(0);
+        // a stops renewing (killed, frozen); once the lease has expired b takes the turn back.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            b.reclaimExpired();
+            return state(conv).equals("idle/-");
+        });
+        List<ClaimedTurn> again = b.claimReady();
+        assertThat(again).hasSize(1);
+        assertThat(again.get(0).texts()).containsExactly("qual o horário?");
+        assertThat(state(conv)).isEqualTo("answering/replica-b");
+        // a wakes up with its old turn: its answer and its failure are both ignored, b's turn stands.
+        assertThat(a.answered(stale, new LlmAnswer("tarde demais", 1, 1, 10))).isEmpty();
+        assertThat(a.llmFailed(stale, new RuntimeException("x"))).isEmpty();
+        assertThat(state(conv)).isEqualTo("answering/replica-b");
+        assertThat(b.answered(again.get(0), new LlmAnswer("das 8h às 18h", 1, 1, 10))).hasSize(1);
+        long answers = tx.inTransaction(c -> Sql.oneLong(c,
+                "select count(*) from messages where conversation_id = ? and direction = 'out'", conv));
+        assertThat(answers).as("exactly one reply").isEqualTo(1);
+    }
+
+    @Test
+    void aDeadReplicasStoredReplyIsAdoptedAndDeliveredByTheOther() {
+        long conv = waitingConversation("5511900000003@s.whatsapp.net", "tem pão?");
+        ClaimedTurn turn = a.claimReady().get(0);
+        List<OutboundMessage> parts = a.answered(turn, new LlmAnswer("Tem sim!", 1, 1, 10));
+        assertThat(state(conv)).isEqualTo("replying/replica-a");
+        // a dies before sending: b adopts the stored reply once a's lease has expired.
+        List<List<OutboundMessage>> adopted = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(b::reclaimExpired, l -> !l.isEmpty());
+        assertThat(adopted).hasSize(1);
+        assertThat(adopted.get(0)).extracting(OutboundMessage::id).containsExactlyElementsOf(
+                parts.stream().map(OutboundMessage::id).toList());
+        assertThat(state(conv)).isEqualTo("replying/replica-b");
+        assertThat(b.reclaimExpired()).as("taken once").isEmpty();
+        // a's late completion does not end b's delivery.
+        a.replyFinished(conv);
+        assertThat(state(conv)).isEqualTo("replying/replica-b");
+        b.replyFinished(conv);
+        assertThat(state(conv)).isEqualTo("idle/-");
+    }
+
+    @Test
+    void aRestartedReplicaTakesItsOwnLeasesBackAtOnce() {
+        long conv = waitingConversation("5511900000004@s.whatsapp.net", "bom dia");
+        a.claimReady();
+        ConversationQueue aAgain = queue("replica-a");
+        assertThat(aAgain.recoverAfterRestart()).isEmpty();
+        assertThat(state(conv)).isEqualTo("idle/-");
+        assertThat(aAgain.claimReady()).hasSize(1);
+    }
+}

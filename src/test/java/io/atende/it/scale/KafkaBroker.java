@@ -1,0 +1,155 @@
+package io.atende.it.scale;
+
+import org.apache.kafka.common.Uuid;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-node Kafka broker in KRaft mode (broker and controller in one process), run as a child JVM from the
+ * {@code org.apache.kafka:kafka_2.13} jars that the build copies into {@code target/kafka-broker/} - the same main
+ * class as {@code kafka-server-start.sh}, never on the test classpath.
+ */
+final class KafkaBroker implements AutoCloseable {
+
+    private final Path dir;
+    private final int port;
+    private Process process;
+
+    private KafkaBroker(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    static KafkaBroker start(Path workDir) {
+        KafkaBroker b = new KafkaBroker(workDir, freePort());
+        b.launch();
+        return b;
+    }
+
+    String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    private void launch() {
+        Path jars = Path.of("target", "kafka-broker").toAbsolutePath();
+        if (!Files.isDirectory(jars)) {
+            throw new IllegalStateException(jars + " is missing: run through `mvn verify` (pre-integration-test copies the broker)");
+        }
+        int controller = freePort();
+        Path logs = dir.resolve("data");
+        Path props = dir.resolve("server.properties");
+        try {
+            Files.createDirectories(logs);
+            Files.writeString(props, String.join("\n",
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    "controller.quorum.voters=1@127.0.0.1:" + controller,
+                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
+                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    "log.dirs=" + logs,
+                    "num.partitions=1",
+                    "auto.create.topics.enable=false",
+                    "offsets.topic.replication.factor=1",
+                    "offsets.topic.num.partitions=4",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "log.flush.interval.messages=1",
+                    ""));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String cp = jars + File.separator + "*";
+        run(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c", props.toString()),
+                cp, dir.resolve("format.log"), true);
+        process = run(List.of("kafka.Kafka", props.toString()), cp, dir.resolve("broker.log"), false);
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Kafka broker exited with " + process.exitValue() + ", see " + dir.resolve("broker.log"));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return;
+            } catch (IOException notYet) {
+                sleep(300);
+            }
+        }
+        throw new IllegalStateException("Kafka broker did not listen within 90 s, see " + dir.resolve("broker.log"));
+    }
+
+    private static Process run(List<String> mainAndArgs, String cp, Path log, boolean waitForExit) {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xms64m", "-Xmx320m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Dlog4j2.level=WARN", "-cp", cp));
+        cmd.addAll(mainAndArgs);
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (waitForExit) {
+                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException(mainAndArgs.get(0) + " failed: " + Files.readString(log));
+                }
+            }
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Kills the broker at once (as if its host died). */
+    void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
