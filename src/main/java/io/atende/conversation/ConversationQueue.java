@@ -50,6 +50,7 @@ public final class ConversationQueue {
     private final Transactions tx;
     private final Settings settings;
     private final ReplySplitter splitter;
+    private final ClaimCoalescer<ClaimedTurn> wakeUps = new ClaimCoalescer<>();
     private final IntSupplier slots;
     private final Lease lease;
 
@@ -101,6 +102,16 @@ public final class ConversationQueue {
      * (the instance served least recently goes first), and inside an instance the conversation waiting longest.
      */
     public List<ClaimedTurn> claimReady() {
+        // Wake-ups coalesce: every committed webhook asks for a claim, but while one claim runs in this JVM the
+        // others only flag that another round is due, and the running claimer does it. Without this, a burst of
+        // webhooks queued one claim transaction each behind the advisory lock, each holding a pooled connection,
+        // and the webhooks themselves then waited for connections (measured by the bench harness, issue 4).
+        return wakeUps.request(this::claimRound, e ->
+                // Turns already claimed must still be handed out; the next poll retries the rest.
+                LOG.warn("Claim round failed after turns were claimed: {}", e.getMessage()));
+    }
+
+    private List<ClaimedTurn> claimRound() {
         return tx.inTransaction(c -> {
             Sql.query(c, "select pg_advisory_xact_lock(?)", rs -> null, CLAIM_LOCK);
             long busy = Sql.oneLong(c, "select count(*) from conversations where state = 'answering'");

@@ -1,0 +1,452 @@
+package io.atende.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Turns the ledger and the process samples into report.json, report.md and the SVG charts. */
+final class Analysis {
+
+    private static final double MB = 1024.0;
+    private static final int DEBOUNCE_MAX_MS = 10_000; // gateway default ATENDE_DEBOUNCE_MAX_MS, not overridden
+
+    record PhaseData(String name, String run, int debounceMs, long startNs, long loadEndNs, long drainEndNs,
+                     GatewayProcess.Sample before, GatewayProcess.Sample atLoadEnd, GatewayProcess.Sample after) {
+    }
+
+    final Map<String, Object> report = new LinkedHashMap<>();
+    private final BenchConfig cfg;
+    private final Ledger ledger;
+    private final List<PhaseData> phases = new ArrayList<>();
+    private final Map<String, Object> runs = new LinkedHashMap<>();
+    private final Map<String, List<GatewayProcess.Sample>> samples = new LinkedHashMap<>();
+    private final Map<String, Integer> runDebounce = new HashMap<>();
+    private final Map<String, Object> notes = new LinkedHashMap<>();
+    private String currentRun;
+    long totalLost;
+    long totalDuplicates;
+
+    Analysis(BenchConfig cfg, Ledger ledger) {
+        this.cfg = cfg;
+        this.ledger = ledger;
+    }
+
+    void note(String k, Object v) {
+        notes.put(k, v instanceof Double d ? Stats.r(d) : v);
+    }
+
+    void gatewayStarted(String run, GatewayProcess gw) {
+        currentRun = run;
+        GatewayProcess.Sample s = gw.sampleNow();
+        Map<String, Object> m = CapacityBench.map();
+        m.put("pid", gw.pid());
+        m.put("debounce_ms", "run2".equals(run) ? 0 : cfg.debounceMs);
+        m.put("jvm_options", cfg.jvmOpts);
+        m.put("rss_after_start_mb", Stats.r(s.gwRssKb() / MB));
+        m.put("postgres_pss_after_start_mb", Stats.r(s.pgPssKb() / MB));
+        runs.put(run, m);
+        runDebounce.put(run, "run2".equals(run) ? 0 : cfg.debounceMs);
+    }
+
+    void gatewayStopped(String run, GatewayProcess gw) {
+        GatewayProcess.Sample last = gw.sampleNow();
+        List<GatewayProcess.Sample> list = new ArrayList<>(gw.samples);
+        list.add(last);
+        samples.put(run, list);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) runs.get(run);
+        m.put("gateway_peak_rss_mb", Stats.r(list.stream().mapToLong(GatewayProcess.Sample::gwHwmKb).max().orElse(0) / MB));
+        m.put("gateway_max_sampled_rss_mb", Stats.r(list.stream().mapToLong(GatewayProcess.Sample::gwRssKb).max().orElse(0) / MB));
+        m.put("gateway_max_heap_used_mb", Stats.r(list.stream().mapToLong(GatewayProcess.Sample::heapUsedBytes).max().orElse(0) / MB / MB));
+        m.put("postgres_max_pss_mb", Stats.r(list.stream().mapToLong(GatewayProcess.Sample::pgPssKb).max().orElse(0) / MB));
+        m.put("postgres_max_rss_sum_mb", Stats.r(list.stream().mapToLong(GatewayProcess.Sample::pgRssKb).max().orElse(0) / MB));
+        m.put("postgres_max_processes", list.stream().mapToInt(GatewayProcess.Sample::pgProcesses).max().orElse(0));
+        m.put("gateway_cpu_s_total", Stats.r(last.gwCpuTicks() / (double) GatewayProcess.TICKS_PER_SECOND));
+        m.put("samples", list.size());
+    }
+
+    void phase(String name, GatewayProcess gw, CapacityBench.Load load) throws Exception {
+        GatewayProcess.Sample before = gw.sampleNow();
+        long start = System.nanoTime();
+        load.run();
+        long loadEnd = System.nanoTime();
+        GatewayProcess.Sample atLoadEnd = gw.sampleNow();
+        CapacityBench.log(name + ": load done in " + String.format(Locale.ROOT, "%.1f", (loadEnd - start) / 1e9)
+                + " s, draining");
+        List<Ledger.Sent> sent = ledger.sentIn(name);
+        long deadline = loadEnd + (long) (cfg.drainTimeoutS * 1e9);
+        while (Ledger.unanswered(sent, ledger) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        long drainEnd = System.nanoTime();
+        Thread.sleep(1000); // late duplicates would show up here
+        GatewayProcess.Sample after = gw.sampleNow();
+        CapacityBench.log(name + ": drained in " + String.format(Locale.ROOT, "%.1f", (drainEnd - loadEnd) / 1e9)
+                + " s, unanswered " + Ledger.unanswered(sent, ledger));
+        phases.add(new PhaseData(name, currentRun, runDebounce.get(currentRun), start, loadEnd, drainEnd, before, atLoadEnd, after));
+    }
+
+    double medianServiceSeconds(String phase) {
+        List<Double> d = new ArrayList<>();
+        for (Ledger.LlmCall c : callsOf(phase)) {
+            d.add((c.endNs() - c.slotNs()) / 1e9);
+        }
+        double m = new Stats(d).p(50);
+        return Double.isNaN(m) ? 0.3 : m;
+    }
+
+    private List<Ledger.LlmCall> callsOf(String phase) {
+        List<Ledger.LlmCall> out = new ArrayList<>();
+        for (Ledger.LlmCall c : ledger.llmCalls) {
+            if (c.status() == 200 && !c.markers().isEmpty()) {
+                Ledger.Sent s = ledger.sent.get(c.markers().get(0));
+                if (s != null && s.phase.equals(phase)) {
+                    out.add(c);
+                }
+            }
+        }
+        out.sort(Comparator.comparingLong(Ledger.LlmCall::arrivalNs));
+        return out;
+    }
+
+    /** When the turn became claimable: debounce after its last message, capped by debounce-max after its first. */
+    private long readyAt(Ledger.LlmCall c, int debounceMs) {
+        long minAck = Long.MAX_VALUE, maxAck = Long.MIN_VALUE;
+        for (String m : c.markers()) {
+            Ledger.Sent s = ledger.sent.get(m);
+            if (s != null && s.ackNs > 0) {
+                minAck = Math.min(minAck, s.ackNs);
+                maxAck = Math.max(maxAck, s.ackNs);
+            }
+        }
+        if (minAck == Long.MAX_VALUE) {
+            return c.arrivalNs();
+        }
+        return Math.min(maxAck + debounceMs * 1_000_000L, minAck + DEBOUNCE_MAX_MS * 1_000_000L);
+    }
+
+    private Map<String, Object> analysePhase(PhaseData p) {
+        Map<String, Object> m = CapacityBench.map();
+        List<Ledger.Sent> sent = ledger.sentIn(p.name());
+        Map<String, Integer> statuses = new TreeMap<>();
+        List<Double> ack = new ArrayList<>();
+        List<Double> e2e = new ArrayList<>();
+        long accepted = 0, lost = 0, dup = 0, misrouted = 0;
+        for (Ledger.Sent s : sent) {
+            statuses.merge(s.httpStatus + " " + s.ackStatus, 1, Integer::sum);
+            if (s.httpStatus == 200) {
+                ack.add((s.ackNs - s.sentNs) / 1e6);
+            }
+            if (!s.accepted()) {
+                continue;
+            }
+            accepted++;
+            List<Long> ans = ledger.answers.get(s.marker);
+            if (ans == null || ans.isEmpty()) {
+                lost++;
+            } else {
+                if (ans.size() > 1) {
+                    dup++;
+                }
+                e2e.add((ans.stream().mapToLong(Long::longValue).min().getAsLong() - s.sentNs) / 1e9);
+            }
+        }
+        for (Ledger.SendText st : ledger.sends) {
+            for (String mk : st.markers()) {
+                Ledger.Sent s = ledger.sent.get(mk);
+                if (s != null && s.phase.equals(p.name())
+                        && (!st.number().equals(Driver.phone(s.instance, s.customer))
+                        || !st.instance().equals(Driver.instanceName(s.instance)))) {
+                    misrouted++;
+                }
+            }
+        }
+        totalLost += lost;
+        totalDuplicates += dup;
+        m.put("run", p.run());
+        m.put("debounce_ms", p.debounceMs());
+        m.put("load_seconds", Stats.r((p.loadEndNs() - p.startNs()) / 1e9));
+        m.put("drain_seconds", Stats.r((p.drainEndNs() - p.loadEndNs()) / 1e9));
+        m.put("webhooks_sent", sent.size());
+        m.put("webhook_answers", statuses);
+        m.put("accepted", accepted);
+        m.put("lost_replies", lost);
+        m.put("duplicate_replies", dup);
+        m.put("misrouted_replies", misrouted);
+        m.put("sendtexts_without_marker_during_phase", ledger.sends.stream()
+                .filter(o -> o.markers().isEmpty() && o.arrivalNs() >= p.startNs() && o.arrivalNs() <= p.drainEndNs()).count());
+        m.put("llm_requests_failed_during_phase", ledger.llmCalls.stream()
+                .filter(o -> o.status() != 200 && o.arrivalNs() >= p.startNs() && o.arrivalNs() <= p.drainEndNs()).count());
+        m.put("ack_latency_ms", new Stats(ack).summary());
+        double loadS = (p.loadEndNs() - p.startNs()) / 1e9;
+        m.put("ack_rate_per_s", Stats.r(ack.size() / loadS));
+        if (!e2e.isEmpty()) {
+            m.put("reply_latency_s", new Stats(e2e).summary());
+        }
+        List<Ledger.LlmCall> calls = callsOf(p.name());
+        m.put("llm_calls", calls.size());
+        if (!calls.isEmpty()) {
+            List<Double> svc = new ArrayList<>();
+            calls.forEach(c -> svc.add((c.endNs() - c.slotNs()) / 1e9));
+            m.put("llm_call_s", new Stats(svc).summary());
+            m.put("llm_utilisation_while_backlog", utilisation(calls, p.debounceMs()));
+            m.put("wait_by_instance_s", waits(calls, p.debounceMs()));
+            List<Double> o1 = new ArrayList<>();
+            for (Ledger.LlmCall c : calls) {
+                if (c.slotFreeAtArrival() && c.markers().size() == 1 && "overhead".equals(p.name())) {
+                    o1.add((c.arrivalNs() - ledger.sent.get(c.markers().get(0)).ackNs) / 1e6);
+                }
+            }
+            if (!o1.isEmpty()) {
+                m.put("overhead_ack_to_llm_request_ms", new Stats(o1).summary());
+                m.put("slowest_ack_to_llm_request", slowest(calls, p));
+            }
+            List<Double> o2 = new ArrayList<>();
+            for (Ledger.LlmCall c : calls) {
+                List<Long> ans = ledger.answers.get(c.markers().get(0));
+                if (ans != null && !ans.isEmpty()) {
+                    o2.add((ans.stream().mapToLong(Long::longValue).min().getAsLong() - c.endNs()) / 1e6);
+                }
+            }
+            if (!"ingest".equals(p.name())) {
+                m.put("overhead_llm_end_to_sendtext_ms", new Stats(o2).summary());
+            }
+        }
+        long cpu = p.after().gwCpuTicks() - p.before().gwCpuTicks();
+        long pgCpu = p.after().pgCpuTicks() - p.before().pgCpuTicks();
+        m.put("gateway_cpu_s", Stats.r(cpu / (double) GatewayProcess.TICKS_PER_SECOND));
+        m.put("postgres_cpu_s", Stats.r(pgCpu / (double) GatewayProcess.TICKS_PER_SECOND));
+        if (accepted > 0) {
+            m.put("gateway_cpu_ms_per_message", Stats.r(cpu * 1000.0 / GatewayProcess.TICKS_PER_SECOND / accepted));
+            m.put("postgres_cpu_ms_per_message", Stats.r(pgCpu * 1000.0 / GatewayProcess.TICKS_PER_SECOND / accepted));
+        }
+        if (accepted > 0) {
+            long during = p.atLoadEnd().gwCpuTicks() - p.before().gwCpuTicks();
+            long pgDuring = p.atLoadEnd().pgCpuTicks() - p.before().pgCpuTicks();
+            m.put("gateway_cpu_s_during_load", Stats.r(during / (double) GatewayProcess.TICKS_PER_SECOND));
+            m.put("gateway_runqueue_wait_s_during_load",
+                    Stats.r((p.atLoadEnd().gwRunQueueWaitNs() - p.before().gwRunQueueWaitNs()) / 1e9));
+            m.put("postgres_cpu_s_during_load", Stats.r(pgDuring / (double) GatewayProcess.TICKS_PER_SECOND));
+        }
+        m.put("gateway_rss_at_end_mb", Stats.r(p.after().gwRssKb() / MB));
+        m.put("gateway_peak_rss_so_far_mb", Stats.r(p.after().gwHwmKb() / MB));
+        return m;
+    }
+
+    /** The three slowest ack -> LLM request samples, with what else happened meanwhile (for diagnosis). */
+    private List<Map<String, Object>> slowest(List<Ledger.LlmCall> calls, PhaseData p) {
+        List<Ledger.LlmCall> sorted = new ArrayList<>(calls);
+        sorted.removeIf(c -> c.markers().size() != 1);
+        sorted.sort(Comparator.comparingLong(c -> -(c.arrivalNs() - ledger.sent.get(c.markers().get(0)).ackNs)));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Ledger.LlmCall c : sorted.subList(0, Math.min(3, sorted.size()))) {
+            Ledger.Sent s = ledger.sent.get(c.markers().get(0));
+            Map<String, Object> m = CapacityBench.map();
+            m.put("marker", s.marker);
+            m.put("acked_at_s_into_phase", Stats.r((s.ackNs - p.startNs()) / 1e9));
+            m.put("ack_to_llm_request_ms", Stats.r((c.arrivalNs() - s.ackNs) / 1e6));
+            m.put("llm_requests_in_between", ledger.llmCalls.stream()
+                    .filter(o -> o.arrivalNs() > s.ackNs && o.arrivalNs() < c.arrivalNs()).count());
+            m.put("sendtexts_without_marker_in_between", ledger.sends.stream()
+                    .filter(o -> o.markers().isEmpty() && o.arrivalNs() > s.ackNs && o.arrivalNs() < c.arrivalNs()).count());
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** Lost and duplicate replies over every message, warm-ups included, and messages sent to the LLM twice. */
+    private Map<String, Object> allMessages() {
+        Map<String, Integer> llmTimes = new HashMap<>();
+        for (Ledger.LlmCall c : ledger.llmCalls) {
+            if (c.status() == 200) {
+                for (String mk : c.markers()) {
+                    llmTimes.merge(mk, 1, Integer::sum);
+                }
+            }
+        }
+        long accepted = 0, lost = 0, dup = 0;
+        for (Ledger.Sent s : ledger.sent.values()) {
+            if (!s.accepted()) {
+                continue;
+            }
+            accepted++;
+            List<Long> a = ledger.answers.get(s.marker);
+            if (a == null || a.isEmpty()) {
+                lost++;
+            } else if (a.size() > 1) {
+                dup++;
+            }
+        }
+        Map<String, Object> m = CapacityBench.map();
+        m.put("accepted", accepted);
+        m.put("lost", lost);
+        m.put("duplicates", dup);
+        m.put("messages_in_more_than_one_llm_request", llmTimes.values().stream().filter(v -> v > 1).count());
+        m.put("llm_requests", ledger.llmCalls.size());
+        m.put("llm_requests_without_marker", ledger.llmCalls.stream().filter(c -> c.markers().isEmpty()).count());
+        totalLost = Math.max(totalLost, lost);
+        totalDuplicates = Math.max(totalDuplicates, dup);
+        return m;
+    }
+
+    /** Busy slot time inside the periods where a claimable turn was waiting, over slots x those periods. */
+    private Object utilisation(List<Ledger.LlmCall> calls, int debounceMs) {
+        List<long[]> backlog = new ArrayList<>();
+        for (Ledger.LlmCall c : calls) {
+            long r = readyAt(c, debounceMs);
+            if (c.arrivalNs() > r) {
+                backlog.add(new long[]{r, c.arrivalNs()});
+            }
+        }
+        backlog.sort(Comparator.comparingLong(x -> x[0]));
+        List<long[]> merged = new ArrayList<>();
+        for (long[] iv : backlog) {
+            if (!merged.isEmpty() && iv[0] <= merged.get(merged.size() - 1)[1]) {
+                merged.get(merged.size() - 1)[1] = Math.max(merged.get(merged.size() - 1)[1], iv[1]);
+            } else {
+                merged.add(new long[]{iv[0], iv[1]});
+            }
+        }
+        long total = 0;
+        for (long[] iv : merged) {
+            total += iv[1] - iv[0];
+        }
+        long busy = 0;
+        for (Ledger.LlmCall c : ledger.llmCalls) {
+            for (long[] iv : merged) {
+                long a = Math.max(iv[0], c.arrivalNs()), b = Math.min(iv[1], c.endNs());
+                if (b > a) {
+                    busy += b - a;
+                }
+            }
+        }
+        Map<String, Object> m = CapacityBench.map();
+        m.put("backlog_seconds", Stats.r(total / 1e9));
+        m.put("utilisation", total == 0 ? null : Stats.r(busy / (double) (total * (long) cfg.llmSlots)));
+        return m;
+    }
+
+    private Map<String, Object> waits(List<Ledger.LlmCall> calls, int debounceMs) {
+        Map<Integer, List<Double>> by = new TreeMap<>();
+        Map<Integer, Double> slotSeconds = new TreeMap<>();
+        for (Ledger.LlmCall c : calls) {
+            int inst = ledger.sent.get(c.markers().get(0)).instance;
+            by.computeIfAbsent(inst, k -> new ArrayList<>()).add((c.arrivalNs() - readyAt(c, debounceMs)) / 1e9);
+            slotSeconds.merge(inst, (c.endNs() - c.slotNs()) / 1e9, Double::sum);
+        }
+        Map<String, Object> m = CapacityBench.map();
+        double minMed = Double.MAX_VALUE, maxMed = 0;
+        List<Double> others = new ArrayList<>();
+        for (Map.Entry<Integer, List<Double>> e : by.entrySet()) {
+            Stats s = new Stats(e.getValue());
+            Map<String, Object> one = CapacityBench.map();
+            one.put("turns", s.n());
+            one.put("median", Stats.r(s.p(50)));
+            one.put("p95", Stats.r(s.p(95)));
+            one.put("llm_slot_s", Stats.r(slotSeconds.get(e.getKey())));
+            m.put(Driver.instanceName(e.getKey()), one);
+            minMed = Math.min(minMed, s.p(50));
+            maxMed = Math.max(maxMed, s.p(50));
+            if (e.getKey() != 0) {
+                others.addAll(e.getValue());
+            }
+        }
+        double minSlot = slotSeconds.values().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        double maxSlot = slotSeconds.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        m.put("median_wait_ratio_worst_to_best_instance", Stats.r(maxMed / minMed));
+        m.put("llm_time_ratio_most_to_least_served_instance", Stats.r(maxSlot / minSlot));
+        m.put("instances_1_to_n_median", Stats.r(new Stats(others).p(50)));
+        m.put("instances_1_to_n_p95", Stats.r(new Stats(others).p(95)));
+        return m;
+    }
+
+    // ================================================================ output
+
+    void finish(boolean real) throws Exception {
+        Map<String, Object> ph = CapacityBench.map();
+        for (PhaseData p : phases) {
+            ph.put(p.name(), analysePhase(p));
+        }
+        report.put("mode", real ? "real Ollama at " + cfg.realOllama : "simulated LLM, time compression x" + cfg.compression);
+        report.put("gateway_runs", runs);
+        report.put("phases", ph);
+        report.put("notes", notes);
+        report.put("loadavg_at_end", Machine.loadavg());
+        report.put("targets", targets(ph, real));
+        report.put("all_messages_including_warmups", allMessages());
+        report.put("lost_replies_total", totalLost);
+        report.put("duplicate_replies_total", totalDuplicates);
+        Path out = real ? cfg.out().resolve("real-ollama") : cfg.out();
+        Files.createDirectories(out);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("report.json").toFile(), report);
+        Charts.write(out, ledger, samples, ph);
+        Files.writeString(out.resolve("report.md"), Markdown.render(report, real));
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> targets(Map<String, Object> ph, boolean real) {
+        List<Map<String, Object>> t = new ArrayList<>();
+        Map<String, Object> run1 = (Map<String, Object>) runs.get("run1");
+        if (run1 != null) {
+            Object rss = run1.get("gateway_peak_rss_mb");
+            t.add(target("Gateway peak RSS at " + cfg.instances * cfg.customers + " conversations (run 1, VmHWM)",
+                    "<= 256 MB", rss + " MB", rss instanceof Number n && n.doubleValue() <= 256));
+        }
+        Map<String, Object> ov = (Map<String, Object>) ph.get("overhead");
+        if (ov != null) {
+            Object a = ((Map<String, Object>) ov.getOrDefault("overhead_ack_to_llm_request_ms", Map.of())).get("p99");
+            Object b = ((Map<String, Object>) ov.getOrDefault("overhead_llm_end_to_sendtext_ms", Map.of())).get("p99");
+            t.add(target("Gateway overhead p99, ack -> LLM request (free slot)", "<= 5 ms", a + " ms",
+                    a instanceof Number n && n.doubleValue() <= 5));
+            t.add(target("Gateway overhead p99, LLM response end -> sendText", "<= 5 ms", b + " ms",
+                    b instanceof Number n && n.doubleValue() <= 5));
+        }
+        Map<String, Object> in = (Map<String, Object>) ph.get("ingest");
+        if (in != null) {
+            Object rate = in.get("ack_rate_per_s");
+            Object p99 = ((Map<String, Object>) in.get("ack_latency_ms")).get("p99");
+            t.add(target("Ingest rate, acknowledged after commit", ">= 2000 webhooks/s", rate + " /s",
+                    rate instanceof Number n && n.doubleValue() >= 2000));
+            t.add(target("Ingest ack latency p99", "<= 50 ms", p99 + " ms", p99 instanceof Number n && n.doubleValue() <= 50));
+        }
+        Map<String, Object> conv = (Map<String, Object>) ph.get("conversations");
+        if (conv != null && conv.get("llm_utilisation_while_backlog") != null) {
+            Object u = ((Map<String, Object>) conv.get("llm_utilisation_while_backlog")).get("utilisation");
+            t.add(target("LLM slot utilisation while a backlog exists (conversations)", ">= 97%",
+                    u == null ? "n/a" : String.format(Locale.ROOT, "%.1f%%", ((Number) u).doubleValue() * 100),
+                    u instanceof Number n && n.doubleValue() >= 0.97));
+        }
+        Map<String, Object> fb = (Map<String, Object>) ph.get("fairness-baseline");
+        Map<String, Object> ff = (Map<String, Object>) ph.get("fairness-flood");
+        if (fb != null && ff != null && fb.get("wait_by_instance_s") != null && ff.get("wait_by_instance_s") != null) {
+            Object base = ((Map<String, Object>) fb.get("wait_by_instance_s")).get("instances_1_to_n_median");
+            Object flood = ((Map<String, Object>) ff.get("wait_by_instance_s")).get("instances_1_to_n_median");
+            double ratio = base instanceof Number b && flood instanceof Number f && b.doubleValue() > 0
+                    ? f.doubleValue() / b.doubleValue() : Double.NaN;
+            t.add(target("Fairness: other instances' median wait, flood / no flood", "<= 2x",
+                    String.format(Locale.ROOT, "%.2fx (%s s / %s s)", ratio, flood, base), ratio <= 2));
+        }
+        t.add(target("Lost replies (all phases)", "0", String.valueOf(totalLost), totalLost == 0));
+        t.add(target("Duplicate replies (all phases)", "0", String.valueOf(totalDuplicates), totalDuplicates == 0));
+        return t;
+    }
+
+    private static Map<String, Object> target(String what, String goal, String measured, boolean met) {
+        Map<String, Object> m = CapacityBench.map();
+        m.put("target", what);
+        m.put("goal", goal);
+        m.put("measured", measured);
+        m.put("met", met);
+        return m;
+    }
+}

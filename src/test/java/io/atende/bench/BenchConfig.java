@@ -1,0 +1,104 @@
+package io.atende.bench;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Benchmark settings. Each one is read from the system property {@code bench.<name>} (e.g.
+ * {@code -Dbench.instances=10}) or the environment variable {@code BENCH_<NAME>} (e.g. {@code BENCH_INSTANCES}),
+ * with the default shown here. {@code OLLAMA_BASE_URL} (or {@code -Dbench.ollama-url}) switches the LLM side to
+ * a real Ollama.
+ */
+final class BenchConfig {
+
+    final Map<String, Object> shown = new LinkedHashMap<>();
+
+    // load shape
+    final int instances = i("instances", 10);
+    final int customers = i("customers", 10);
+    final int exchanges = i("exchanges", 3);
+    final double burstShare = d("burst-share", 0.2);
+    final int burstSize = i("burst-size", 3);
+    final double thinkMinS = d("think-min-s", 20);
+    final double thinkMaxS = d("think-max-s", 60);
+
+    // LLM simulator (Mistral 7B Q4 on 4 vCPU by default)
+    final int llmSlots = i("llm-slots", 1);
+    final int llmMaxQueue = i("llm-max-queue", 512);
+    final double promptTokensPerSecond = d("prompt-tps", 25);
+    final double genTokensPerSecond = d("gen-tps", 5);
+    final int replyTokens = i("reply-tokens", 100);
+    /** LLM durations, think times and open-loop rates are divided by this; gateway settings never are. */
+    volatile double compression = d("compression", 100);
+    /** Compression used only to drain the ingest flood's backlog (that phase measures the webhook side). */
+    final double drainCompression = d("drain-compression", 10000);
+
+    // phases
+    final double fairnessSeconds = d("fairness-s", 90);
+    final double fairnessLoad = d("fairness-load", 0.4);
+    final int floodFactor = i("flood-factor", 10);
+    final int overheadSamples = i("overhead-samples", 150);
+    final double ingestSeconds = d("ingest-s", 10);
+    final int ingestConnections = i("ingest-connections", 32);
+    final int ingestConversations = i("ingest-conversations", 500);
+    final double drainTimeoutS = d("drain-timeout-s", 300);
+
+    // gateway
+    final String jar = s("jar", "target/atende.jar");
+    final String jvmOpts = s("jvm-opts",
+            "-XX:MaxRAM=512m -XX:MaxRAMPercentage=60 -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError");
+    final int debounceMs = i("debounce-ms", 2000);
+    final String outDir = s("out", "docs/bench");
+    final String realOllama = realOllama();
+    /** Comma-separated subset of conversations,fairness,overhead,ingest (for profiling one phase). */
+    final String phases = s("phases", "conversations,fairness,overhead,ingest");
+
+    boolean runs(String phase) {
+        return java.util.Arrays.asList(phases.split(",")).contains(phase);
+    }
+
+    private String realOllama() {
+        String v = System.getProperty("bench.ollama-url");
+        if (v == null || v.isBlank()) {
+            v = System.getenv("OLLAMA_BASE_URL");
+        }
+        v = v == null || v.isBlank() ? null : v.replaceAll("/+$", "");
+        shown.put("ollama-url", v == null ? "(simulator)" : v);
+        return v;
+    }
+
+    Path out() {
+        return Path.of(outDir);
+    }
+
+    private String raw(String name) {
+        String v = System.getProperty("bench." + name);
+        if (v == null || v.isBlank()) {
+            v = System.getenv("BENCH_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private int i(String name, int def) {
+        String v = raw(name);
+        int r = v == null ? def : Integer.parseInt(v);
+        shown.put(name, r);
+        return r;
+    }
+
+    private double d(String name, double def) {
+        String v = raw(name);
+        double r = v == null ? def : Double.parseDouble(v);
+        shown.put(name, r);
+        return r;
+    }
+
+    private String s(String name, String def) {
+        String v = raw(name);
+        String r = v == null ? def : v;
+        shown.put(name, r);
+        return r;
+    }
+}

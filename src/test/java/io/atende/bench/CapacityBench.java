@@ -1,0 +1,263 @@
+package io.atende.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.LinkedHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The benchmark and capacity harness (issue 4). Not a unit test: it only runs with {@code mvn -B -Pbench verify}
+ * (the name matches neither surefire's nor failsafe's default patterns). It starts the real {@code
+ * target/atende.jar} twice, drives it through its webhook endpoint against the Ollama and Evolution simulators,
+ * and writes {@code docs/bench/report.json}, {@code report.md} and SVG charts. See docs/bench/README.md.
+ *
+ * <p>It fails only when a reply was lost or duplicated; the performance targets are reported, not asserted.
+ */
+class CapacityBench {
+
+    @Test
+    void capacity() throws Exception {
+        // The simulators answer with TCP_NODELAY, like Ollama (Go) and Evolution API (Node.js); read by the JDK
+        // HttpServer when its first instance is created. Without it, Nagle's algorithm and delayed ACKs add about
+        // 40 ms to some responses, which the harness would wrongly count as gateway overhead.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        BenchConfig cfg = new BenchConfig();
+        Ledger ledger = new Ledger();
+        Analysis a = new Analysis(cfg, ledger);
+        a.report.put("generated_at", Instant.now().toString());
+        a.report.put("commit", Machine.gitCommit());
+        a.report.put("machine", Machine.describe());
+        a.report.put("config", cfg.shown);
+        boolean real = cfg.realOllama != null;
+        if (real && !reachable(cfg.realOllama)) {
+            System.out.println("BENCH SKIPPED: real Ollama not reachable at " + cfg.realOllama);
+        }
+        assumeTrue(!real || reachable(cfg.realOllama),
+                "real-model mode skipped: no Ollama answers GET " + cfg.realOllama + "/api/version");
+        if (real) {
+            cfg.compression = 1;
+        }
+        try (OllamaSim ollama = new OllamaSim(cfg, ledger);
+             EvolutionSim evolution = new EvolutionSim(ledger, "bench-evolution-key")) {
+
+            if (cfg.runs("conversations") || cfg.runs("fairness")) {
+            // ---- run 1: defaults (debounce on): 10 x 10 conversations, then fairness with and without a flood
+            try (GatewayProcess gw = new GatewayProcess(cfg, "conversations", ollama.baseUrl(), evolution.baseUrl(),
+                    Map.of())) {
+                gw.awaitReady(Duration.ofSeconds(180));
+                Driver driver = new Driver(ledger, gw.baseUrl(), gw.token);
+                a.gatewayStarted("run1", gw);
+                warmUp(cfg, ledger, driver, "warmup1");
+                if (cfg.runs("conversations")) a.phase("conversations", gw, () -> conversations(cfg, ledger, driver));
+                if (!real && cfg.runs("fairness")) {
+                    double service = a.medianServiceSeconds("conversations");
+                    a.note("fairness_service_time_s", service);
+                    a.phase("fairness-baseline", gw, () -> openLoop(cfg, driver, "fairness-baseline", service, 1));
+                    a.phase("fairness-flood", gw, () -> openLoop(cfg, driver, "fairness-flood", service, cfg.floodFactor));
+                }
+                a.gatewayStopped("run1", gw);
+            }
+            }
+            if (!real && (cfg.runs("overhead") || cfg.runs("ingest"))) {
+                // ---- run 2: debounce 0: gateway overhead with a free slot, then the ingest flood
+                try (GatewayProcess gw = new GatewayProcess(cfg, "overhead", ollama.baseUrl(), evolution.baseUrl(),
+                        Map.of("ATENDE_DEBOUNCE_MS", "0"))) {
+                    gw.awaitReady(Duration.ofSeconds(180));
+                    Driver driver = new Driver(ledger, gw.baseUrl(), gw.token);
+                    a.gatewayStarted("run2", gw);
+                    warmUp(cfg, ledger, driver, "warmup2");
+                    if (cfg.runs("overhead")) a.phase("overhead", gw, () -> overhead(cfg, ledger, driver));
+                    double normal = cfg.compression;
+                    if (cfg.runs("ingest")) a.phase("ingest", gw, () -> ingest(cfg, driver));
+                    cfg.compression = normal;
+                    a.gatewayStopped("run2", gw);
+                }
+            }
+            a.report.put("ollama_503", ollama.rejected503.get());
+            a.report.put("evolution_rejected", evolution.rejected.get());
+        }
+        a.finish(real);
+        log("Report written to " + (real ? cfg.out().resolve("real-ollama") : cfg.out()).toAbsolutePath());
+        assertThat(a.totalLost).as("lost replies").isZero();
+        assertThat(a.totalDuplicates).as("duplicate replies").isZero();
+    }
+
+    // ================================================================ load shapes
+
+    /** A few sequential exchanges so that the JIT and the pools are warm; excluded from every figure. */
+    private static void warmUp(BenchConfig cfg, Ledger ledger, Driver driver, String phase) throws Exception {
+        log("warm-up (excluded from the figures; the simulated LLM at drain speed)");
+        double normal = cfg.compression;
+        cfg.compression = Math.max(normal, cfg.drainCompression);
+        // Against a real Ollama each turn takes tens of seconds: three messages only.
+        int senders = cfg.realOllama == null ? 10 : 1;
+        int perSender = cfg.realOllama == null ? 30 : 3;
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < senders; t++) {
+            int base = 900_000 + t * 10;
+            Thread th = new Thread(() -> {
+                for (int k = 0; k < perSender; k++) {
+                    driver.post(phase, k % cfg.instances, base + k % 10);
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join();
+        }
+        long deadline = System.nanoTime() + (cfg.realOllama == null ? 120_000_000_000L : 600_000_000_000L);
+        while (Ledger.unanswered(ledger.sentIn(phase), ledger) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        cfg.compression = normal;
+    }
+
+    /**
+     * I x C customers in a closed loop: each sends a message (or, for a share of them, a burst typed 300 ms
+     * apart), waits for the answer, thinks, and goes again, {@code exchanges} times. All start within 2 s.
+     */
+    private static void conversations(BenchConfig cfg, Ledger ledger, Driver driver) throws Exception {
+        log("conversations: " + cfg.instances + " instances x " + cfg.customers + " customers");
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < cfg.instances; i++) {
+            for (int c = 0; c < cfg.customers; c++) {
+                int inst = i, cust = c;
+                Thread t = new Thread(() -> {
+                    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                    try {
+                        Thread.sleep(rnd.nextLong(2000));
+                        for (int e = 0; e < cfg.exchanges; e++) {
+                            int n = rnd.nextDouble() < cfg.burstShare ? cfg.burstSize : 1;
+                            Ledger.Sent last = null;
+                            for (int k = 0; k < n; k++) {
+                                if (k > 0) {
+                                    Thread.sleep(300);
+                                }
+                                last = driver.post("conversations", inst, cust);
+                            }
+                            ledger.awaitAnswer(last.marker, (long) (cfg.drainTimeoutS * 1000));
+                            double think = cfg.thinkMinS + rnd.nextDouble() * (cfg.thinkMaxS - cfg.thinkMinS);
+                            Thread.sleep((long) (think * 1000 / cfg.compression));
+                        }
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "customer-" + i + "-" + c);
+                threads.add(t);
+                t.start();
+            }
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    /**
+     * Open loop: every customer sends at Poisson times, at a rate that loads the LLM to {@code fairness-load}
+     * in total; the customers of instance 0 send {@code factor} times faster.
+     */
+    private static void openLoop(BenchConfig cfg, Driver driver, String phase, double serviceS, int factor)
+            throws Exception {
+        double perCustomer = cfg.fairnessLoad / (serviceS * cfg.instances * cfg.customers);
+        log(phase + ": " + String.format("%.4f", perCustomer) + " msg/s per customer, instance 0 x" + factor);
+        long end = System.nanoTime() + (long) (cfg.fairnessSeconds * 1e9);
+        List<Thread> threads = new ArrayList<>();
+        int base = phase.endsWith("flood") ? 2000 : 1000;
+        for (int i = 0; i < cfg.instances; i++) {
+            for (int c = 0; c < cfg.customers; c++) {
+                int inst = i, cust = base + c;
+                double rate = perCustomer * (i == 0 ? factor : 1);
+                Thread t = new Thread(() -> {
+                    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                    try {
+                        while (true) {
+                            long gap = (long) (-Math.log(1 - rnd.nextDouble()) / rate * 1e9);
+                            long at = System.nanoTime() + gap;
+                            if (at > end) {
+                                return;
+                            }
+                            Thread.sleep(gap / 1_000_000, (int) (gap % 1_000_000));
+                            driver.post(phase, inst, cust);
+                        }
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "open-" + i + "-" + c);
+                threads.add(t);
+                t.start();
+            }
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    /** One message at a time, each waiting for its reply: the LLM slot is always free when the turn starts. */
+    private static void overhead(BenchConfig cfg, Ledger ledger, Driver driver) throws Exception {
+        log("overhead: " + cfg.overheadSamples + " sequential exchanges with a free slot");
+        for (int k = 0; k < cfg.overheadSamples; k++) {
+            Ledger.Sent s = driver.post("overhead", k % cfg.instances, 3000 + k);
+            ledger.awaitAnswer(s.marker, 60_000);
+            Thread.sleep(20);
+        }
+    }
+
+    /** As many webhooks as {@code ingest-connections} concurrent senders can push, for {@code ingest-s}. */
+    private static void ingest(BenchConfig cfg, Driver driver) throws Exception {
+        log("ingest: " + cfg.ingestConnections + " connections for " + cfg.ingestSeconds + " s");
+        long end = System.nanoTime() + (long) (cfg.ingestSeconds * 1e9);
+        java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int k = 0; k < cfg.ingestConnections; k++) {
+            Thread t = new Thread(() -> {
+                while (System.nanoTime() < end) {
+                    long n = next.getAndIncrement() % cfg.ingestConversations;
+                    driver.post("ingest", (int) (n % cfg.instances), 10_000 + (int) (n / cfg.instances));
+                }
+            }, "ingest-" + k);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        // The flood ran against the LLM at its normal (compressed) speed, as in production where the LLM answers
+        // a handful of turns during a 10 s burst. Its backlog is then drained fast: this phase measures ingest.
+        cfg.compression = Math.max(cfg.compression, cfg.drainCompression);
+    }
+
+    private static boolean reachable(String url) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/api/version"))
+                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static void log(String s) {
+        System.out.println("[bench " + Instant.now() + "] " + s);
+    }
+
+    interface Load {
+        void run() throws Exception;
+    }
+
+    static Map<String, Object> map() {
+        return new LinkedHashMap<>();
+    }
+}

@@ -1,0 +1,112 @@
+package io.atende.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Posts Evolution API v2.3.7 {@code messages.upsert} webhooks (the shape of a real captured payload) to the
+ * gateway's real HTTP endpoint, with the Bearer token, and records each acknowledgement in the ledger.
+ */
+final class Driver {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] TEXTS = {
+            "Olá! Vocês abrem amanhã?", "Qual o preço da entrega para o centro?", "Vocês aceitam pix?",
+            "Meu pedido ainda não chegou, pode verificar?", "Tem horário disponível no sábado de manhã?",
+            "Quero trocar um produto, como faço?", "Obrigado! Mais uma dúvida:", "Qual o endereço da loja?"};
+
+    private final Ledger ledger;
+    private final URI webhook;
+    private final String token;
+    private final String nonce = Long.toHexString(System.currentTimeMillis()).toUpperCase(Locale.ROOT);
+    /** Shared by every driver of a run: markers must stay unique across the two gateway runs. */
+    private static final AtomicLong SEQ = new AtomicLong();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .executor(Executors.newFixedThreadPool(4, r -> {
+                Thread t = new Thread(r, "driver-http");
+                t.setDaemon(true);
+                return t;
+            })).build();
+
+    Driver(Ledger ledger, String gatewayUrl, String token) {
+        this.ledger = ledger;
+        this.webhook = URI.create(gatewayUrl + "/webhooks/evolution");
+        this.token = token;
+    }
+
+    static String instanceName(int instance) {
+        return String.format(Locale.ROOT, "loja-%02d", instance);
+    }
+
+    static String phone(int instance, int customer) {
+        return String.format(Locale.ROOT, "5511%03d%06d", instance, customer);
+    }
+
+    /** Posts one customer text and waits for the acknowledgement. */
+    Ledger.Sent post(String phase, int instance, int customer) {
+        long n = SEQ.incrementAndGet();
+        String marker = phase.charAt(0) + Long.toString(n);
+        String text = TEXTS[(int) (n % TEXTS.length)] + " " + Markers.of(marker);
+        String body = payload(instance, customer, "BENCH" + nonce + String.format(Locale.ROOT, "%08X", n), text);
+        Ledger.Sent s = ledger.recordSent(marker, phase, instance, customer);
+        try {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(webhook)
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + token)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            s.ackNs = System.nanoTime();
+            s.httpStatus = r.statusCode();
+            s.ackStatus = status(r.body());
+        } catch (Exception e) {
+            s.ackNs = System.nanoTime();
+            s.httpStatus = -1;
+            s.ackStatus = e.getClass().getSimpleName();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return s;
+    }
+
+    private static String status(String body) {
+        int i = body.indexOf("\"status\":\"");
+        if (i < 0) {
+            return "";
+        }
+        int from = i + 10;
+        int to = body.indexOf('"', from);
+        return to < 0 ? "" : body.substring(from, to);
+    }
+
+    private static String payload(int instance, int customer, String id, String text) {
+        String jid = phone(instance, customer) + "@s.whatsapp.net";
+        long now = System.currentTimeMillis();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("event", "messages.upsert").put("instance", instanceName(instance));
+        ObjectNode data = root.putObject("data");
+        data.putObject("key").put("remoteJid", jid).put("remoteJidAlt", jid).put("fromMe", false).put("id", id)
+                .put("participant", "").put("addressingMode", "lid");
+        data.put("pushName", "Cliente " + customer).put("status", "DELIVERY_ACK");
+        ObjectNode message = data.putObject("message");
+        message.put("conversation", text);
+        message.putObject("messageContextInfo").put("deviceListMetadataVersion", 2);
+        data.put("messageType", "conversation").put("messageTimestamp", now / 1000)
+                .put("instanceId", "bench-" + instanceName(instance)).put("source", "android");
+        root.put("destination", "http://atende:8080/webhooks/evolution").put("date_time", Instant.ofEpochMilli(now).toString())
+                .put("sender", "5511940000000@s.whatsapp.net").put("server_url", "http://evolution:8080")
+                .put("apikey", "bench-evolution-key");
+        return root.toString();
+    }
+}

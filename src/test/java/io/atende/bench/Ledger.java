@@ -1,0 +1,108 @@
+package io.atende.bench;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the driver and the two simulators saw, in one place, on one clock ({@link System#nanoTime()}): every
+ * webhook sent and its acknowledgement, every LLM call, every sendText. The report is computed from it.
+ */
+final class Ledger {
+
+    /** One webhook the driver posted. */
+    static final class Sent {
+        final String marker;
+        final String phase;
+        final int instance;
+        final int customer;
+        final long sentNs;
+        volatile long ackNs;
+        volatile int httpStatus;
+        volatile String ackStatus = "";
+
+        Sent(String marker, String phase, int instance, int customer, long sentNs) {
+            this.marker = marker;
+            this.phase = phase;
+            this.instance = instance;
+            this.customer = customer;
+            this.sentNs = sentNs;
+        }
+
+        boolean accepted() {
+            return httpStatus == 200 && "accepted".equals(ackStatus);
+        }
+    }
+
+    /** One POST /api/chat the LLM simulator served. */
+    record LlmCall(long arrivalNs, long slotNs, long endNs, boolean slotFreeAtArrival, List<String> markers,
+                   int promptTokens, int replyTokens, int status) {
+    }
+
+    /** One POST /message/sendText the Evolution simulator answered with 201. */
+    record SendText(long arrivalNs, String instance, String number, List<String> markers, int chars) {
+    }
+
+    final Map<String, Sent> sent = new ConcurrentHashMap<>();
+    final ConcurrentLinkedQueue<LlmCall> llmCalls = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<SendText> sends = new ConcurrentLinkedQueue<>();
+    /** marker -> arrival times of the sendTexts that carried it. */
+    final Map<String, List<Long>> answers = new ConcurrentHashMap<>();
+    /** marker -> LLM call end time (last byte written). */
+    final Map<String, Long> llmEnd = new ConcurrentHashMap<>();
+    private final Map<String, CountDownLatch> waiters = new ConcurrentHashMap<>();
+
+    Sent recordSent(String marker, String phase, int instance, int customer) {
+        Sent s = new Sent(marker, phase, instance, customer, System.nanoTime());
+        sent.put(marker, s);
+        return s;
+    }
+
+    void recordLlm(LlmCall call) {
+        llmCalls.add(call);
+        for (String m : call.markers()) {
+            llmEnd.putIfAbsent(m, call.endNs());
+        }
+    }
+
+    void recordSend(SendText send) {
+        sends.add(send);
+        for (String m : send.markers()) {
+            answers.computeIfAbsent(m, k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                    .add(send.arrivalNs());
+            CountDownLatch l = waiters.get(m);
+            if (l != null) {
+                l.countDown();
+            }
+        }
+    }
+
+    /** Blocks until a reply carrying this marker was sent, or the timeout passes. */
+    boolean awaitAnswer(String marker, long timeoutMs) throws InterruptedException {
+        CountDownLatch latch = waiters.computeIfAbsent(marker, k -> new CountDownLatch(1));
+        if (answers.containsKey(marker)) {
+            return true;
+        }
+        return latch.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    List<Sent> sentIn(String phase) {
+        List<Sent> out = new ArrayList<>();
+        for (Sent s : sent.values()) {
+            if (s.phase.equals(phase)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Accepted messages of these that have no reply yet. */
+    static long unanswered(Collection<Sent> list, Ledger ledger) {
+        return list.stream().filter(Sent::accepted).filter(s -> !ledger.answers.containsKey(s.marker)).count();
+    }
+}

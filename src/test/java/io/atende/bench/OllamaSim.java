@@ -1,0 +1,272 @@
+package io.atende.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * An Ollama {@code /api/chat} simulator with a CPU cost model: {@code parallel} slots, prompt evaluation at
+ * {@code promptTokensPerSecond}, generation at {@code genTokensPerSecond}, replies of {@code replyTokens} tokens,
+ * and Ollama's bounded queue ({@code OLLAMA_MAX_QUEUE}, default 512) answering 503 with Ollama's own message when
+ * full. Every duration is divided by the time-compression factor. Speaks the documented protocol: non-streaming
+ * (one JSON object) and streaming (NDJSON, metrics in the final {@code done:true} line), durations in nanoseconds.
+ *
+ * <p>With a {@code realBaseUrl} it is a recording proxy in front of a real Ollama instead: the request goes
+ * through unchanged, and the markers of the answered messages are appended to the real model's reply (so lost
+ * and duplicate replies can still be counted).
+ */
+final class OllamaSim implements AutoCloseable {
+
+    static final String BUSY = "server busy, please try again.  maximum pending requests exceeded";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BenchConfig cfg;
+    private final Ledger ledger;
+    private final HttpServer server;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "ollama-sim");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Semaphore slots;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger rejected503 = new AtomicInteger();
+    private final HttpClient upstream;
+
+    OllamaSim(BenchConfig cfg, Ledger ledger) throws IOException {
+        this.cfg = cfg;
+        this.ledger = ledger;
+        this.slots = new Semaphore(cfg.llmSlots, true);
+        this.upstream = cfg.realOllama == null ? null
+                : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
+        server.setExecutor(pool);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        long arrival = System.nanoTime();
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            if ("GET".equals(ex.getRequestMethod()) && "/api/version".equals(path)) {
+                write(ex, 200, "{\"version\":\"0.12.0\"}");
+                return;
+            }
+            if (!"POST".equals(ex.getRequestMethod()) || !"/api/chat".equals(path)) {
+                write(ex, 404, "{\"error\":\"not found\"}");
+                return;
+            }
+            byte[] body = ex.getRequestBody().readAllBytes();
+            JsonNode req = JSON.readTree(body);
+            if (req == null || !req.hasNonNull("model")) {
+                write(ex, 400, "{\"error\":\"model is required\"}");
+                return;
+            }
+            List<String> markers = pendingMarkers(req.path("messages"));
+            int promptTokens = promptTokens(req.path("messages"));
+            if (upstream != null) {
+                proxy(ex, body, arrival, markers, promptTokens);
+                return;
+            }
+            // Ollama's scheduler queue: beyond OLLAMA_MAX_QUEUE waiting requests it answers 503.
+            if (waiting.incrementAndGet() > cfg.llmMaxQueue) {
+                waiting.decrementAndGet();
+                rejected503.incrementAndGet();
+                write(ex, 503, "{\"error\":\"" + BUSY + "\"}");
+                ledger.recordLlm(new Ledger.LlmCall(arrival, arrival, System.nanoTime(), false, markers,
+                        promptTokens, 0, 503));
+                return;
+            }
+            boolean free = slots.tryAcquire();
+            try {
+                if (!free) {
+                    slots.acquireUninterruptibly();
+                }
+            } finally {
+                waiting.decrementAndGet();
+            }
+            long slotAt = System.nanoTime();
+            try {
+                serve(ex, req, arrival, slotAt, free, markers, promptTokens);
+            } finally {
+                slots.release();
+            }
+        }
+    }
+
+    private void serve(HttpExchange ex, JsonNode req, long arrival, long slotAt, boolean free, List<String> markers,
+                       int promptTokens) throws IOException {
+        int replyTokens = cfg.replyTokens;
+        double c = cfg.compression;
+        long promptNs = (long) (promptTokens / cfg.promptTokensPerSecond * 1e9 / c);
+        long genNs = (long) (replyTokens / cfg.genTokensPerSecond * 1e9 / c);
+        String text = replyText(replyTokens, markers);
+        String model = req.path("model").asText();
+        boolean stream = req.path("stream").asBoolean(true);
+        sleepUntil(slotAt + promptNs);
+        long end;
+        if (!stream) {
+            sleepUntil(slotAt + promptNs + genNs);
+            ObjectNode r = finalChunk(model, promptTokens, promptNs, replyTokens, genNs, System.nanoTime() - arrival);
+            r.putObject("message").put("role", "assistant").put("content", text);
+            write(ex, 200, r.toString());
+            end = System.nanoTime();
+        } else {
+            ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+            ex.sendResponseHeaders(200, 0);
+            OutputStream out = ex.getResponseBody();
+            String[] words = text.split("(?<= )");
+            int pieces = Math.min(words.length, 16);
+            int per = (words.length + pieces - 1) / pieces;
+            for (int i = 0, p = 0; i < words.length; i += per, p++) {
+                sleepUntil(slotAt + promptNs + genNs * (p + 1) / pieces);
+                StringBuilder piece = new StringBuilder();
+                for (int j = i; j < Math.min(words.length, i + per); j++) {
+                    piece.append(words[j]);
+                }
+                ObjectNode line = JSON.createObjectNode().put("model", model).put("created_at", Instant.now().toString());
+                line.putObject("message").put("role", "assistant").put("content", piece.toString());
+                line.put("done", false);
+                out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+            ObjectNode last = finalChunk(model, promptTokens, promptNs, replyTokens, genNs, System.nanoTime() - arrival);
+            last.putObject("message").put("role", "assistant").put("content", "");
+            out.write((last + "\n").getBytes(StandardCharsets.UTF_8));
+            out.close();
+            end = System.nanoTime();
+        }
+        ledger.recordLlm(new Ledger.LlmCall(arrival, slotAt, end, free, markers, promptTokens, replyTokens, 200));
+    }
+
+    private void proxy(HttpExchange ex, byte[] body, long arrival, List<String> markers, int promptTokens)
+            throws IOException {
+        boolean free = inFlight.incrementAndGet() <= cfg.llmSlots;
+        try {
+            JsonNode req = JSON.readTree(body);
+            ((ObjectNode) req).put("stream", false);
+            HttpResponse<String> r = upstream.send(HttpRequest.newBuilder(URI.create(cfg.realOllama + "/api/chat"))
+                    .timeout(Duration.ofMinutes(10)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(req.toString())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String out = r.body();
+            int replyTokens = 0;
+            if (r.statusCode() == 200) {
+                ObjectNode resp = (ObjectNode) JSON.readTree(out);
+                ObjectNode msg = (ObjectNode) resp.path("message");
+                StringBuilder content = new StringBuilder(msg.path("content").asText());
+                for (String m : markers) {
+                    content.append(' ').append(Markers.of(m));
+                }
+                msg.put("content", content.toString());
+                replyTokens = resp.path("eval_count").asInt();
+                promptTokens = resp.path("prompt_eval_count").asInt(promptTokens);
+                out = resp.toString();
+            }
+            write(ex, r.statusCode(), out);
+            ledger.recordLlm(new Ledger.LlmCall(arrival, arrival, System.nanoTime(), free, markers, promptTokens,
+                    replyTokens, r.statusCode()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            write(ex, 500, "{\"error\":\"interrupted\"}");
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private static ObjectNode finalChunk(String model, int promptTokens, long promptNs, int replyTokens, long genNs,
+                                         long totalNs) {
+        ObjectNode r = JSON.createObjectNode();
+        r.put("model", model).put("created_at", Instant.now().toString());
+        r.put("done_reason", "stop").put("done", true);
+        r.put("total_duration", totalNs).put("load_duration", 0);
+        r.put("prompt_eval_count", promptTokens).put("prompt_eval_duration", promptNs);
+        r.put("eval_count", replyTokens).put("eval_duration", genNs);
+        return r;
+    }
+
+    /** Markers of the messages after the last assistant message: the customer messages this turn answers. */
+    static List<String> pendingMarkers(JsonNode messages) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode m : messages) {
+            if ("assistant".equals(m.path("role").asText())) {
+                out.clear();
+            } else if ("user".equals(m.path("role").asText())) {
+                for (String id : Markers.in(m.path("content").asText())) {
+                    if (!out.contains(id)) {
+                        out.add(id);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** About four characters per token, the usual rule of thumb for Latin-script text. */
+    static int promptTokens(JsonNode messages) {
+        int chars = 0;
+        for (JsonNode m : messages) {
+            chars += m.path("content").asText().length();
+        }
+        return Math.max(1, chars / 4);
+    }
+
+    private static String replyText(int tokens, List<String> markers) {
+        StringBuilder sb = new StringBuilder("Olá! Obrigado pela mensagem.");
+        for (int i = 0; i < tokens - 6; i++) {
+            sb.append(i % 12 == 11 ? " resposta." : " resposta");
+        }
+        for (String m : markers) {
+            sb.append(' ').append(Markers.of(m));
+        }
+        return sb.toString();
+    }
+
+    private static void sleepUntil(long deadlineNs) {
+        long left;
+        while ((left = deadlineNs - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
+        }
+    }
+
+    private static void write(HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        ex.sendResponseHeaders(status, b.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(b);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        pool.shutdownNow();
+    }
+}
