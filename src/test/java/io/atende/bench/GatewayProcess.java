@@ -1,7 +1,7 @@
 package io.atende.bench;
 
+import io.atende.support.FreePort;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,7 +46,7 @@ final class GatewayProcess implements AutoCloseable {
 
     GatewayProcess(BenchConfig cfg, String name, String ollamaUrl, String evolutionUrl, Map<String, String> env)
             throws IOException {
-        this.port = freePort();
+        this.port = FreePort.next();
         this.dataDir = Files.createTempDirectory("atende-bench-" + name + "-");
         this.log = Path.of("target", "bench-gateway-" + name + ".log");
         List<String> cmd = new ArrayList<>();
@@ -227,12 +227,6 @@ final class GatewayProcess implements AutoCloseable {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // best effort: a temporary directory
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

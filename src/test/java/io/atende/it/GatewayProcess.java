@@ -1,8 +1,8 @@
 package io.atende.it;
 
+import io.atende.support.FreePort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +44,7 @@ final class GatewayProcess {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.port = freePort();
+        this.port = FreePort.next();
         env.put("ATENDE_DATA_DIR", dataDir.toAbsolutePath().toString());
         env.put("ATENDE_HTTP_PORT", String.valueOf(port));
     }
@@ -165,15 +165,6 @@ final class GatewayProcess {
             System.err.println("Could not clean up the embedded PostgreSQL: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -4,9 +4,6 @@ import io.atende.Atende;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -22,7 +19,7 @@ public final class AtendeRunner implements AutoCloseable {
     private Main main;
 
     public AtendeRunner() {
-        this.port = freePort();
+        this.port = FreePort.next();
         set("atende.http.port", String.valueOf(port));
         set("atende.dispatch.poll-ms", "200");
         set("atende.debounce-ms", "0");
@@ -81,14 +78,5 @@ public final class AtendeRunner implements AutoCloseable {
     @Override
     public void close() {
         stop();
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

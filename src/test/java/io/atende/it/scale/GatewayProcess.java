@@ -1,5 +1,6 @@
 package io.atende.it.scale;
 
+import io.atende.support.FreePort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -28,7 +29,7 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     static GatewayProcess start(String name, Path workDir, Map<String, String> env) {
-        int port = KafkaBroker.freePort();
+        int port = FreePort.next();
         Path log = workDir.resolve(name + ".log");
         GatewayProcess g = new GatewayProcess(name, port, log);
         Path jar = Path.of("target", "atende.jar").toAbsolutePath();

@@ -1,12 +1,12 @@
 package io.atende.it.scale;
 
+import io.atende.support.FreePort;
 import org.apache.kafka.common.Uuid;
 
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     static KafkaBroker start(Path workDir) {
-        KafkaBroker b = new KafkaBroker(workDir, freePort());
+        KafkaBroker b = new KafkaBroker(workDir, FreePort.next());
         b.launch();
         return b;
     }
@@ -47,7 +47,7 @@ final class KafkaBroker implements AutoCloseable {
         if (!Files.isDirectory(jars)) {
             throw new IllegalStateException(jars + " is missing: run through `mvn verify` (pre-integration-test copies the broker)");
         }
-        int controller = freePort();
+        int controller = FreePort.next();
         Path logs = dir.resolve("data");
         Path props = dir.resolve("server.properties");
         try {
@@ -133,15 +133,6 @@ final class KafkaBroker implements AutoCloseable {
 
     static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     static void sleep(long ms) {
