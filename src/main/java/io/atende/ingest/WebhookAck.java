@@ -22,12 +22,13 @@ public final class WebhookAck {
     public String respond(InboundEvent event, IngestOutcome outcome) {
         String metricOutcome = outcome.status() == IngestOutcome.Status.IGNORED ? "ignored" : outcome.status().code();
         metrics.message(outcome.instance(), metricOutcome);
-        if (event.waMessageId() != null) {
-            // Never the text, never the full number.
-            LOG.info("Webhook {} on {}: {} message {} from {}{}", event.event(), event.instance(), outcome.status().code(),
+        if (event.waMessageId() != null && LOG.isDebugEnabled()) {
+            // One line per webhook is DEBUG (its cost counts at thousands of webhooks a second; the counts are in
+            // atende_messages_total). Never the text, never the full number.
+            LOG.debug("Webhook {} on {}: {} message {} from {}{}", event.event(), event.instance(), outcome.status().code(),
                     outcome.messageId() == null ? "-" : outcome.messageId(), LogMask.jid(event.contactJid()),
                     outcome.reason() == null ? "" : " (" + outcome.reason() + ")");
-        } else if (LOG.isDebugEnabled()) {
+        } else if (event.waMessageId() == null && LOG.isDebugEnabled()) {
             LOG.debug("Webhook {} on {}: ignored ({})", event.event(), event.instance(), outcome.reason());
         }
         ObjectNode body = JSON.createObjectNode();

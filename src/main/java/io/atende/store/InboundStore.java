@@ -50,6 +50,9 @@ public final class InboundStore {
     }
 
     private IngestOutcome persist(Connection c, InboundEvent e) throws SQLException {
+        if (isPlainText(e)) {
+            return persistText(c, e);
+        }
         long instanceId = upsertInstance(c, e.instance());
         if (e.waMessageId() == null) {
             // Not a message (connection.update, presence.update, ...): count it, keep nothing else.
@@ -116,6 +119,82 @@ public final class InboundStore {
             return new IngestOutcome(Status.NOTICED, null, e.instance(), messageId, List.of(out));
         }
         return new IngestOutcome(Status.IGNORED, reason, e.instance(), messageId, List.of());
+    }
+
+    /**
+     * The common case: a customer's text, with no LID-to-phone alias to learn. Everything is done by the
+     * {@code atende_ingest_text} function (V7) in one round trip; the busy notice, once per wait, adds two.
+     */
+    static boolean isPlainText(InboundEvent e) {
+        return e.waMessageId() != null && !e.isIgnored() && !e.isMediaWithoutText()
+                && !(e.phoneJid() != null && e.lidJid() != null);
+    }
+
+    private IngestOutcome persistText(Connection c, InboundEvent e) throws SQLException {
+        double meanSeconds = busy.stats().meanSeconds();
+        int busyLimit = busy.template().isEmpty() ? 0
+                : busyCountLimit(busy.thresholdSeconds(), busy.llmSlots(), meanSeconds);
+        record Row(Long messageId, long conversationId, String contact, Long ahead, Long inFlight) {
+        }
+        Row r = Sql.one(c, """
+                select message_id, conversation_id, contact_jid, busy_ahead, busy_in_flight
+                  from atende_ingest_text(?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text,
+                                          ?::text, ?::timestamptz, ?::integer)""",
+                rs -> new Row(rs.getObject(1, Long.class), rs.getLong(2), rs.getString(3),
+                        rs.getObject(4, Long.class), rs.getObject(5, Long.class)),
+                e.instance(), e.phoneJid(), e.lidJid(), e.contactJid(), e.fromMe() ? null : e.pushName(),
+                e.waMessageId(), e.chatJid(), e.messageType(), e.text(), e.sentAt(), busyLimit);
+        if (r.messageId() == null) {
+            return new IngestOutcome(Status.DUPLICATE, null, e.instance(), null, List.of());
+        }
+        OutboundMessage notice = null;
+        if (r.ahead() != null) {
+            long ahead = r.ahead();
+            if (estimatedWait(ahead, r.inFlight(), meanSeconds) > busy.thresholdSeconds()) {
+                if (ahead >= busyLimit) {
+                    ahead = exactAhead(c, r.conversationId()); // the count stopped at the limit: the place needs all
+                }
+                notice = queueBusyNotice(c, r.conversationId(), r.contact(), e.instance(), ahead, r.messageId());
+            }
+        }
+        return new IngestOutcome(Status.ACCEPTED, null, e.instance(), r.messageId(),
+                notice == null ? List.of() : List.of(notice));
+    }
+
+    /**
+     * The smallest number of conversations ahead for which the estimated wait can exceed the bound (whatever is
+     * in flight), at least 1; 0 when no number can (no LLM time to estimate with). Counting the backlog only up to
+     * this limit decides the busy notice exactly as counting all of it would.
+     */
+    static int busyCountLimit(double thresholdSeconds, int llmSlots, double meanSeconds) {
+        if (!(meanSeconds > 0)) {
+            return 0;
+        }
+        double bound = Math.floor(thresholdSeconds * llmSlots / meanSeconds);
+        if (bound >= Integer.MAX_VALUE) {
+            return Integer.MAX_VALUE;
+        }
+        return (int) Math.max(1, bound);
+    }
+
+    private double estimatedWait(long ahead, long inFlight, double meanSeconds) {
+        return (ahead + inFlight + 1) * meanSeconds / busy.llmSlots();
+    }
+
+    private static long exactAhead(Connection c, long conversationId) throws SQLException {
+        return Sql.oneLong(c, """
+                select count(*) from conversations o, conversations me
+                 where me.id = ? and o.state = 'idle' and o.waiting_since is not null and o.id <> me.id
+                   and o.waiting_since <= me.waiting_since""", conversationId);
+    }
+
+    private OutboundMessage queueBusyNotice(Connection c, long conversationId, String contact, String instance,
+                                            long ahead, long messageId) throws SQLException {
+        String text = busy.template().replace("{position}", String.valueOf(ahead + 1));
+        long instanceId = Sql.oneLong(c, """
+                update conversations set busy_noticed_at = now() where id = ? returning instance_id""",
+                conversationId);
+        return Notices.queue(c, instanceId, conversationId, instance, contact, text, messageId);
     }
 
     /** One notice per wait, only while the conversation waits for a slot, only when the wait looks long. */

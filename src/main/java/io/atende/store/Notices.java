@@ -26,4 +26,16 @@ public final class Notices {
                 conversationId);
         return new OutboundMessage(id, conversationId, instance, contact, "notice", text, 0, 1);
     }
+
+    /** As {@link #queue(Connection, long, long, String, String, long)}, when the caller knows the contact. */
+    public static OutboundMessage queue(Connection c, long instanceId, long conversationId, String instance,
+                                        String contact, String text, long answersUpTo) throws SQLException {
+        long id = Sql.oneLong(c, """
+                insert into messages (instance_id, conversation_id, direction, kind, text, status, answers_up_to,
+                                      part_index, part_count)
+                values (?, ?, 'out', 'notice', ?, 'ready', ?, 0, 1)
+                returning id""", instanceId, conversationId, text, answersUpTo);
+        return new OutboundMessage(id, conversationId, instance, contact, "notice", text, 0, 1);
+    }
+
 }

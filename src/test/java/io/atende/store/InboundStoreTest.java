@@ -1,0 +1,151 @@
+package io.atende.store;
+
+import io.atende.ingest.InboundEvent;
+import io.atende.ingest.IngestOutcome;
+import io.atende.ingest.IngestOutcome.Status;
+import io.atende.llm.LlmStats;
+import io.atende.support.TestPostgres;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The one-round-trip ingest of customer texts (V7 {@code atende_ingest_text}) against a real PostgreSQL:
+ * dedupe, LID alias lookup, and the busy notice decided from a count bounded by the smallest backlog that can
+ * exceed the wait bound, with the customer's exact place in the queue.
+ */
+class InboundStoreTest {
+
+    static final AtomicInteger IDS = new AtomicInteger();
+
+    @TempDir
+    Path dataDir;
+
+    Database db;
+    Transactions tx;
+
+    @BeforeEach
+    void open() {
+        db = Database.open(new Database.Settings(TestPostgres.newDatabase(), "postgres", "", dataDir, 4,
+                Duration.ofSeconds(10)));
+        tx = new Transactions(db.dataSource());
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        db.stop();
+    }
+
+    InboundStore store(double thresholdSeconds, double meanLlmSeconds) {
+        return new InboundStore(tx, "midia", new InboundStore.BusyNotice(1, thresholdSeconds,
+                "Você é o n.º {position} na fila", new LlmStats(meanLlmSeconds)));
+    }
+
+    static InboundEvent text(String phone, String lid, String waId) {
+        String contact = phone != null ? phone : lid;
+        return new InboundEvent("loja", "messages.upsert", waId, contact, contact, phone, lid, false, "Ana",
+                InboundEvent.Kind.TEXT, "oi", "conversation", null, Instant.parse("2026-11-25T10:00:00Z"));
+    }
+
+    static InboundEvent text(String phone) {
+        return text(phone, null, "WA" + IDS.incrementAndGet());
+    }
+
+    static String phone(int n) {
+        return "5511900000" + String.format("%03d", n) + "@s.whatsapp.net";
+    }
+
+    @Test
+    void busyCountLimitIsTheSmallestBacklogThatCanExceedTheBound() {
+        // (ahead + inFlight + 1) * mean / slots > threshold needs ahead >= floor(threshold * slots / mean)
+        assertThat(InboundStore.busyCountLimit(60, 1, 2.0)).isEqualTo(30);
+        assertThat(InboundStore.busyCountLimit(7, 1, 2.0)).isEqualTo(3);
+        assertThat(InboundStore.busyCountLimit(7, 2, 2.0)).isEqualTo(7);
+        assertThat(InboundStore.busyCountLimit(1, 1, 5.0)).isEqualTo(1);
+        assertThat(InboundStore.busyCountLimit(60, 1, 0.0)).isZero();
+        assertThat(InboundStore.busyCountLimit(1e12, 1, 1e-3)).isEqualTo(Integer.MAX_VALUE);
+    }
+
+    @Test
+    void acceptsOnceAndCountsTheDuplicate() {
+        InboundStore store = store(60, 1);
+        InboundEvent e = text(phone(1), null, "DUP1");
+        IngestOutcome first = store.persist(e);
+        IngestOutcome again = store.persist(e);
+        assertThat(first.status()).isEqualTo(Status.ACCEPTED);
+        assertThat(first.messageId()).isNotNull();
+        assertThat(again.status()).isEqualTo(Status.DUPLICATE);
+        assertThat(count("select count(*) from messages where wa_message_id = 'DUP1'")).isEqualTo(1);
+        assertThat(count("select count(*) from conversations where waiting_since is not null")).isEqualTo(1);
+    }
+
+    @Test
+    void lidOnlyMessageJoinsThePhoneConversationOnceTheAliasIsKnown() {
+        InboundStore store = store(60, 1);
+        String lid = "123456789012345@lid";
+        assertThat(store.persist(text(phone(2), lid, "A1")).status()).isEqualTo(Status.ACCEPTED); // learns the alias
+        assertThat(store.persist(text(null, lid, "A2")).status()).isEqualTo(Status.ACCEPTED);
+        assertThat(count("select count(*) from conversations")).isEqualTo(1);
+        assertThat(count("select count(*) from messages m join conversations c on c.id = m.conversation_id"
+                + " where c.contact_jid = '" + phone(2) + "'")).isEqualTo(2);
+    }
+
+    @Test
+    void busyNoticeOncePerWaitWithTheExactPlaceBeyondTheCountLimit() {
+        // mean 2 s, bound 7 s, 1 slot: the notice is due from 3 conversations ahead (limit 3).
+        InboundStore store = store(7, 2);
+        for (int i = 1; i <= 3; i++) {
+            assertThat(store.persist(text(phone(i))).notices()).as("conversation %d", i).isEmpty();
+        }
+        IngestOutcome fourth = store.persist(text(phone(4)));
+        assertThat(fourth.notices()).singleElement().satisfies(n -> {
+            assertThat(n.text()).isEqualTo("Você é o n.º 4 na fila");
+            assertThat(n.contactJid()).isEqualTo(phone(4));
+        });
+        // Many more ahead than the count limit: the place is still exact.
+        for (int i = 5; i <= 12; i++) {
+            store.persist(text(phone(i)));
+        }
+        IngestOutcome later = store.persist(text(phone(13)));
+        assertThat(later.notices()).singleElement().extracting(n -> n.text()).isEqualTo("Você é o n.º 13 na fila");
+        // Once per wait.
+        assertThat(store.persist(text(phone(13))).notices()).isEmpty();
+        assertThat(count("select count(*) from messages where kind = 'notice'")).isEqualTo(10);
+        assertThat(count("select count(*) from conversations where busy_noticed_at is not null")).isEqualTo(10);
+    }
+
+    @Test
+    void busyNoticeCountsConversationsBeingAnsweredBelowTheCountLimit() throws Exception {
+        InboundStore store = store(7, 2);
+        store.persist(text(phone(1)));
+        store.persist(text(phone(2)));
+        // Nothing being answered: 2 ahead, (2 + 0 + 1) x 2 s = 6 s, no notice.
+        assertThat(store.persist(text(phone(3))).notices()).isEmpty();
+        tx.inTransaction(c -> Sql.update(c, "update conversations set state = 'answering', waiting_since = null"
+                + " where contact_jid = ?", phone(1)));
+        // 2 ahead (below the count limit of 3) and 1 being answered: (2 + 1 + 1) x 2 s = 8 s > 7 s.
+        IngestOutcome fourth = store.persist(text(phone(4)));
+        assertThat(fourth.notices()).singleElement().extracting(n -> n.text()).isEqualTo("Você é o n.º 3 na fila");
+    }
+
+    @Test
+    void noBusyNoticeWithoutAMeasuredLlmTime() {
+        InboundStore store = store(1, 0);
+        for (int i = 1; i <= 5; i++) {
+            assertThat(store.persist(text(phone(i))).notices()).isEmpty();
+        }
+        assertThat(count("select count(*) from messages where kind = 'notice'")).isZero();
+    }
+
+    long count(String sql) {
+        return tx.inTransaction(c -> Sql.oneLong(c, sql));
+    }
+}
