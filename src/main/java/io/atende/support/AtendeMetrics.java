@@ -106,19 +106,19 @@ public final class AtendeMetrics {
 
     /** atende_wait_seconds{instance}: how long a conversation waited in the durable queue before its LLM turn began. */
     public void waited(String instance, Duration waited) {
-        Timer.builder("atende.wait")
-                .description("Time a conversation waited in the queue before its LLM turn started")
-                .tag("instance", instance == null ? "unknown" : instance)
-                .publishPercentileHistogram()
-                .maximumExpectedValue(Duration.ofHours(1))
-                .register(registry)
-                .record(waited.isNegative() ? Duration.ZERO : waited);
+        recordPerInstance("atende.wait", "Time a conversation waited in the queue before its LLM turn started",
+                instance, waited);
     }
 
     /** atende_reply_seconds{instance}: from the customer's message to the last part of the answer accepted by Evolution. */
     public void replied(String instance, Duration took) {
-        Timer.builder("atende.reply")
-                .description("Time from a customer's message to the delivered answer")
+        recordPerInstance("atende.reply", "Time from a customer's message to the delivered answer", instance, took);
+    }
+
+    /** A per-instance histogram of waits up to an hour; clock skew between rows never records a negative time. */
+    private void recordPerInstance(String name, String description, String instance, Duration took) {
+        Timer.builder(name)
+                .description(description)
                 .tag("instance", instance == null ? "unknown" : instance)
                 .publishPercentileHistogram()
                 .maximumExpectedValue(Duration.ofHours(1))
