@@ -72,10 +72,6 @@ public final class ConversationQueue {
     }
     private volatile BiConsumer<String, Duration> waitObserver = (instance, waited) -> { };
 
-    public ConversationQueue(Transactions tx, Settings settings, ReplySplitter splitter) {
-        this(tx, settings, splitter, settings::llmSlots, new Lease("local", Duration.ofSeconds(30)));
-    }
-
     /**
      * @param slots LLM calls allowed in flight right now, across all replicas (with several Ollama backends: the
      *              slots of the healthy ones)
