@@ -116,9 +116,12 @@ public class AtendeConfiguration implements CamelConfiguration {
             // The LLM workers of this replica: as many as all backends together can compute.
             props.addOverrideProperty("atende.llm.parallel", String.valueOf(llmSlots));
         }
-        registry.bind("inboundStore", new InboundStore(tx, text(props, "atende.reply.media-notice"),
+        InboundStore inboundStore = new InboundStore(tx, text(props, "atende.reply.media-notice"),
                 new InboundStore.BusyNotice(llmSlots, integer(props, "atende.busy-notice.seconds"),
-                        text(props, "atende.busy-notice.text"), llmStats)));
+                        text(props, "atende.busy-notice.text"), llmStats),
+                integer(props, "atende.ingest.batch-max"));
+        camel.addService(inboundStore.groupCommit(), true, true);
+        registry.bind("inboundStore", inboundStore);
         registry.bind("webhookAck", new WebhookAck(metrics));
         IntakeGate intake = new IntakeGate();
         camel.getManagementStrategy().addEventNotifier(intake);
@@ -171,6 +174,8 @@ public class AtendeConfiguration implements CamelConfiguration {
                 new ReplySplitter(integer(props, "atende.reply.max-chars")), slotsNow,
                 new ConversationQueue.Lease(nodeId, Duration.ofSeconds(leaseSeconds)));
         queue.observeWaits(metrics::waited);
+        // A round that found every slot taken is trusted until the next safety-net poll would run anyway.
+        queue.trustFullFor(Duration.ofMillis(integer(props, "atende.dispatch.poll-ms")));
         registry.bind("conversationQueue", queue);
         registry.bind("backlogMonitor", new BacklogMonitor(tx, metrics));
         LOG.info("Transport: {}; this replica is '{}' (leases of {} s)", transport, nodeId, leaseSeconds);

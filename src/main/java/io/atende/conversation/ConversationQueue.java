@@ -73,6 +73,18 @@ public final class ConversationQueue {
     private volatile BiConsumer<String, Duration> waitObserver = (instance, waited) -> { };
 
     /**
+     * A claim round that found every LLM slot taken is trusted for this long: wake-ups in that time skip the claim
+     * transaction, unless a slot was freed in this JVM since (see {@link #claimReady()}). Zero: never trusted.
+     */
+    private volatile long trustFullNanos;
+    /** Counts the LLM slots freed in this JVM (answers stored, failures, turns taken back). */
+    private final java.util.concurrent.atomic.AtomicLong slotsFreed = new java.util.concurrent.atomic.AtomicLong();
+    /** The last round that ended with every slot taken: when, with how many slots, after how many frees. */
+    private record FullRound(long atNanos, int slots, long freedBefore) {
+    }
+    private volatile FullRound lastFull;
+
+    /**
      * @param slots LLM calls allowed in flight right now, across all replicas (with several Ollama backends: the
      *              slots of the healthy ones)
      */
@@ -98,6 +110,9 @@ public final class ConversationQueue {
      * (the instance served least recently goes first), and inside an instance the conversation waiting longest.
      */
     public List<ClaimedTurn> claimReady() {
+        if (knownFull()) {
+            return List.of();
+        }
         // Wake-ups coalesce: every committed webhook asks for a claim, but while one claim runs in this JVM the
         // others only flag that another round is due, and the running claimer does it. Without this, a burst of
         // webhooks queued one claim transaction each behind the advisory lock, each holding a pooled connection,
@@ -107,20 +122,52 @@ public final class ConversationQueue {
                 LOG.warn("Claim round failed after turns were claimed: {}", e.getMessage()));
     }
 
+    /**
+     * Trusts a recent round that ended with every slot taken, for {@link #trustFullFor(Duration)}, and only while no
+     * slot was freed in this JVM since and the slots did not grow. Then no claim can succeed here: during a flood of
+     * webhooks this spares a claim transaction per webhook (measured by the bench harness, issue 4). A slot freed
+     * by another replica is seen at the latest when the trust expires (one dispatch poll period).
+     */
+    private boolean knownFull() {
+        FullRound full = lastFull;
+        return full != null && System.nanoTime() - full.atNanos() < trustFullNanos
+                && slotsFreed.get() == full.freedBefore() && slots.getAsInt() <= full.slots();
+    }
+
+    /** False while a recent claim round found every LLM slot taken (see {@link #knownFull()}): waking is useless. */
+    public boolean slotMayBeFree() {
+        return !knownFull();
+    }
+
+    /** Trust a round that found every LLM slot taken for this long (zero: always run the claim). */
+    public void trustFullFor(Duration d) {
+        trustFullNanos = d.toNanos();
+    }
+
+    private void slotFreed() {
+        slotsFreed.incrementAndGet();
+    }
+
     private List<ClaimedTurn> claimRound() {
-        return tx.inTransaction(c -> {
+        long freedBefore = slotsFreed.get();
+        int slotsNow = slots.getAsInt();
+        boolean[] full = {false};
+        List<ClaimedTurn> turns = tx.inTransaction(c -> {
             Sql.query(c, "select pg_advisory_xact_lock(?)", rs -> null, CLAIM_LOCK);
             long busy = Sql.oneLong(c, "select count(*) from conversations where state = 'answering'");
             List<ClaimedTurn> claimed = new ArrayList<>();
-            for (long free = slots.getAsInt() - busy; free > 0; free--) {
+            for (long free = slotsNow - busy; free > 0; free--) {
                 ClaimedTurn turn = claimOne(c);
                 if (turn == null) {
                     break;
                 }
                 claimed.add(turn);
             }
+            full[0] = busy + claimed.size() >= slotsNow;
             return claimed;
         });
+        lastFull = full[0] ? new FullRound(System.nanoTime(), slotsNow, freedBefore) : null;
+        return turns;
     }
 
     private ClaimedTurn claimOne(Connection c) throws SQLException {
@@ -176,6 +223,14 @@ public final class ConversationQueue {
      * its LLM slot is free again, but its next turn waits until this reply is delivered (per-conversation order).
      */
     public List<OutboundMessage> answered(ClaimedTurn turn, LlmAnswer answer) {
+        try {
+            return storeAnswer(turn, answer);
+        } finally {
+            slotFreed();
+        }
+    }
+
+    private List<OutboundMessage> storeAnswer(ClaimedTurn turn, LlmAnswer answer) {
         List<String> parts = splitter.split(answer.text());
         if (parts.isEmpty()) {
             throw new IllegalStateException("the model returned an empty reply");
@@ -220,6 +275,14 @@ public final class ConversationQueue {
      * @return the fallback notice to deliver now (empty when none is due)
      */
     public List<OutboundMessage> llmFailed(ClaimedTurn turn, Throwable error) {
+        try {
+            return storeFailure(turn, error);
+        } finally {
+            slotFreed();
+        }
+    }
+
+    private List<OutboundMessage> storeFailure(ClaimedTurn turn, Throwable error) {
         return tx.inTransaction(c -> {
             if (!stillOwned(c, turn)) {
                 LOG.warn("LLM failure for conversation {} ignored: its lease was taken over by another replica",
@@ -334,6 +397,7 @@ public final class ConversationQueue {
                          where c.id = any(?)""", (Object) ids);
                 LOG.warn("Took back {} conversation(s) whose LLM turn was held by a replica that stopped renewing its lease",
                         answering.size());
+                slotFreed();
             }
             List<Long> replying = Sql.query(c, """
                     update conversations set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
@@ -393,6 +457,14 @@ public final class ConversationQueue {
      * once), and the replies not yet confirmed by Evolution are returned for delivery, grouped per conversation.
      */
     public List<List<OutboundMessage>> recoverAfterRestart() {
+        try {
+            return recover();
+        } finally {
+            slotFreed();
+        }
+    }
+
+    private List<List<OutboundMessage>> recover() {
         return tx.inTransaction(c -> {
             // Only this replica's own leases (from its previous life) and expired ones: another live replica's
             // turn is left alone.

@@ -8,6 +8,9 @@ import io.atende.reply.OutboundMessage;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -34,25 +37,58 @@ public final class InboundStore {
         }
     }
 
-    private final Transactions tx;
     private final String mediaNotice;
     private final BusyNotice busy;
+    private final GroupCommit<InboundEvent, IngestOutcome> commits;
 
-    /** @param mediaNotice polite text for media without text; blank switches the notice off */
-    public InboundStore(Transactions tx, String mediaNotice, BusyNotice busy) {
-        this.tx = tx;
+    /**
+     * @param mediaNotice polite text for media without text; blank switches the notice off
+     * @param maxBatch    most webhooks committed in one transaction (group commit); 1: one transaction each
+     */
+    public InboundStore(Transactions tx, String mediaNotice, BusyNotice busy, int maxBatch) {
         this.mediaNotice = mediaNotice == null ? "" : mediaNotice.strip();
         this.busy = busy;
+        this.commits = new GroupCommit<>("atende-ingest-commit", tx, maxBatch, this::persistAll);
+        commits.start();
     }
 
+    /** The committer, a Camel service: stopped with the context, after the webhook routes. */
+    public GroupCommit<InboundEvent, IngestOutcome> groupCommit() {
+        return commits;
+    }
+
+    /**
+     * Persists one webhook's event and returns once it is committed. Webhooks arriving together share a
+     * transaction (group commit); each one's outcome is its own.
+     */
     public IngestOutcome persist(InboundEvent e) {
-        return tx.inTransaction(c -> persist(c, e));
+        return commits.submit(e);
     }
 
-    private IngestOutcome persist(Connection c, InboundEvent e) throws SQLException {
-        if (isPlainText(e)) {
-            return persistText(c, e);
+    /**
+     * One batch of webhooks in the caller's transaction: customer texts in one round trip (V8
+     * {@code atende_ingest_texts}), everything else one by one. Outcomes come back in the events' order.
+     */
+    List<IngestOutcome> persistAll(Connection c, List<InboundEvent> events) throws SQLException {
+        IngestOutcome[] out = new IngestOutcome[events.size()];
+        List<Integer> texts = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            if (isPlainText(events.get(i))) {
+                texts.add(i);
+            } else {
+                out[i] = persistOther(c, events.get(i));
+            }
         }
+        if (!texts.isEmpty()) {
+            List<IngestOutcome> done = persistTexts(c, texts.stream().map(events::get).toList());
+            for (int k = 0; k < texts.size(); k++) {
+                out[texts.get(k)] = done.get(k);
+            }
+        }
+        return Arrays.asList(out);
+    }
+
+    private IngestOutcome persistOther(Connection c, InboundEvent e) throws SQLException {
         long instanceId = upsertInstance(c, e.instance());
         if (e.waMessageId() == null) {
             // Not a message (connection.update, presence.update, ...): count it, keep nothing else.
@@ -108,7 +144,7 @@ public final class InboundStore {
         if ("waiting".equals(status)) {
             Sql.update(c, """
                     update conversations
-                       set waiting_since = coalesce(waiting_since, now()), last_inbound_at = now()
+                       set waiting_since = coalesce(waiting_since, clock_timestamp()), last_inbound_at = now()
                      where id = ?""", conversationId);
             OutboundMessage busyNotice = busyNoticeIfDue(c, instanceId, conversationId, e.instance(), messageId);
             return new IngestOutcome(Status.ACCEPTED, null, e.instance(), messageId,
@@ -130,35 +166,62 @@ public final class InboundStore {
                 && !(e.phoneJid() != null && e.lidJid() != null);
     }
 
-    private IngestOutcome persistText(Connection c, InboundEvent e) throws SQLException {
+    private List<IngestOutcome> persistTexts(Connection c, List<InboundEvent> events) throws SQLException {
         double meanSeconds = busy.stats().meanSeconds();
         int busyLimit = busy.template().isEmpty() ? 0
                 : busyCountLimit(busy.thresholdSeconds(), busy.llmSlots(), meanSeconds);
         record Row(Long messageId, long conversationId, String contact, Long ahead, Long inFlight) {
         }
-        Row r = Sql.one(c, """
+        int n = events.size();
+        String[] instance = new String[n], phone = new String[n], lid = new String[n], other = new String[n],
+                push = new String[n], waId = new String[n], remote = new String[n], type = new String[n],
+                text = new String[n];
+        Instant[] sentAt = new Instant[n];
+        for (int i = 0; i < n; i++) {
+            InboundEvent e = events.get(i);
+            instance[i] = e.instance();
+            phone[i] = e.phoneJid();
+            lid[i] = e.lidJid();
+            other[i] = e.contactJid();
+            push[i] = e.fromMe() ? null : e.pushName();
+            waId[i] = e.waMessageId();
+            remote[i] = e.chatJid();
+            type[i] = e.messageType();
+            text[i] = e.text();
+            sentAt[i] = e.sentAt();
+        }
+        List<Row> rows = Sql.query(c, """
                 select message_id, conversation_id, contact_jid, busy_ahead, busy_in_flight
-                  from atende_ingest_text(?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text,
-                                          ?::text, ?::timestamptz, ?::integer)""",
+                  from atende_ingest_texts(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::integer)
+                 order by ord""",
                 rs -> new Row(rs.getObject(1, Long.class), rs.getLong(2), rs.getString(3),
                         rs.getObject(4, Long.class), rs.getObject(5, Long.class)),
-                e.instance(), e.phoneJid(), e.lidJid(), e.contactJid(), e.fromMe() ? null : e.pushName(),
-                e.waMessageId(), e.chatJid(), e.messageType(), e.text(), e.sentAt(), busyLimit);
-        if (r.messageId() == null) {
-            return new IngestOutcome(Status.DUPLICATE, null, e.instance(), null, List.of());
-        }
-        OutboundMessage notice = null;
-        if (r.ahead() != null) {
-            long ahead = r.ahead();
-            if (estimatedWait(ahead, r.inFlight(), meanSeconds) > busy.thresholdSeconds()) {
-                if (ahead >= busyLimit) {
-                    ahead = exactAhead(c, r.conversationId()); // the count stopped at the limit: the place needs all
-                }
-                notice = queueBusyNotice(c, r.conversationId(), r.contact(), e.instance(), ahead, r.messageId());
+                instance, phone, lid, other, push, waId, remote, type, text, sentAt, busyLimit);
+        List<IngestOutcome> out = new ArrayList<>(n);
+        // Two texts of one conversation in one batch both see "not noticed yet": the notice is still once per wait.
+        java.util.Set<Long> noticed = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++) {
+            InboundEvent e = events.get(i);
+            Row r = rows.get(i);
+            if (r.messageId() == null) {
+                out.add(new IngestOutcome(Status.DUPLICATE, null, e.instance(), null, List.of()));
+                continue;
             }
+            OutboundMessage notice = null;
+            if (r.ahead() != null && !noticed.contains(r.conversationId())) {
+                long ahead = r.ahead();
+                if (estimatedWait(ahead, r.inFlight(), meanSeconds) > busy.thresholdSeconds()) {
+                    if (ahead >= busyLimit) {
+                        ahead = exactAhead(c, r.conversationId()); // the count stopped at the limit: the place needs all
+                    }
+                    notice = queueBusyNotice(c, r.conversationId(), r.contact(), e.instance(), ahead, r.messageId());
+                    noticed.add(r.conversationId());
+                }
+            }
+            out.add(new IngestOutcome(Status.ACCEPTED, null, e.instance(), r.messageId(),
+                    notice == null ? List.of() : List.of(notice)));
         }
-        return new IngestOutcome(Status.ACCEPTED, null, e.instance(), r.messageId(),
-                notice == null ? List.of() : List.of(notice));
+        return out;
     }
 
     /**

@@ -58,6 +58,14 @@ public final class Sql {
                 ps.setTimestamp(i + 1, Timestamp.from(instant));
             } else if (p instanceof Long[] longs) {
                 ps.setArray(i + 1, c.createArrayOf("bigint", longs));
+            } else if (p instanceof String[] texts) {
+                ps.setArray(i + 1, c.createArrayOf("text", texts));
+            } else if (p instanceof Instant[] instants) {
+                Timestamp[] ts = new Timestamp[instants.length];
+                for (int k = 0; k < instants.length; k++) {
+                    ts[k] = instants[k] == null ? null : Timestamp.from(instants[k]);
+                }
+                ps.setArray(i + 1, c.createArrayOf("timestamptz", ts));
             } else if (p == null) {
                 ps.setNull(i + 1, Types.NULL);
             } else {

@@ -43,6 +43,13 @@ final class BenchConfig {
     final double ingestSeconds = d("ingest-s", 10);
     final int ingestConnections = i("ingest-connections", 32);
     final int ingestConversations = i("ingest-conversations", 500);
+    /** A flood before the measured one, excluded from the figures: the JIT compiles the ingest path first. */
+    final double ingestWarmupSeconds = d("ingest-warmup-s", 5);
+    /**
+     * LLM time compression during the ingest flood. 1: the simulated LLM at its calibrated real speed, so that it
+     * answers what a real one would in those seconds (under one turn); the backlog is drained fast afterwards.
+     */
+    final double ingestCompression = d("ingest-compression", 1);
     final double drainTimeoutS = d("drain-timeout-s", 300);
 
     // gateway

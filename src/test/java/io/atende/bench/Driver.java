@@ -4,13 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -31,18 +26,13 @@ final class Driver {
     private final String nonce = Long.toHexString(System.currentTimeMillis()).toUpperCase(Locale.ROOT);
     /** Shared by every driver of a run: markers must stay unique across the two gateway runs. */
     private static final AtomicLong SEQ = new AtomicLong();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .executor(Executors.newFixedThreadPool(4, r -> {
-                Thread t = new Thread(r, "driver-http");
-                t.setDaemon(true);
-                return t;
-            })).build();
+    private final RawHttpClient client;
 
     Driver(Ledger ledger, String gatewayUrl, String token) {
         this.ledger = ledger;
         this.webhook = URI.create(gatewayUrl + "/webhooks/evolution");
         this.token = token;
+        this.client = new RawHttpClient(webhook);
     }
 
     static String instanceName(int instance) {
@@ -61,21 +51,14 @@ final class Driver {
         String body = payload(instance, customer, "BENCH" + nonce + String.format(Locale.ROOT, "%08X", n), text);
         Ledger.Sent s = ledger.recordSent(marker, phase, instance, customer);
         try {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(webhook)
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json")
-                    .header("Authorization", "Bearer " + token)
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            RawHttpClient.Response r = client.postJson(token, body, 30_000);
             s.ackNs = System.nanoTime();
-            s.httpStatus = r.statusCode();
+            s.httpStatus = r.status();
             s.ackStatus = status(r.body());
         } catch (Exception e) {
             s.ackNs = System.nanoTime();
             s.httpStatus = -1;
             s.ackStatus = e.getClass().getSimpleName();
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
         }
         return s;
     }

@@ -150,4 +150,55 @@ class ConversationLeasesTest {
         assertThat(state(conv)).isEqualTo("idle/-");
         assertThat(aAgain.claimReady()).hasSize(1);
     }
+
+    /** Frees one LLM slot the way another replica would: this queue is not told. */
+    void freeSlotBehindItsBack(long conv) {
+        tx.inTransaction(c -> Sql.update(c, "update conversations set state = 'replying' where id = ?", conv));
+    }
+
+    @Test
+    void aRoundThatFoundEverySlotTakenIsTrustedUntilThisJvmFreesOne() {
+        a.trustFullFor(Duration.ofSeconds(30));
+        long x = waitingConversation("5511900000011@s.whatsapp.net", "oi");
+        waitingConversation("5511900000012@s.whatsapp.net", "oi");
+        long z = waitingConversation("5511900000013@s.whatsapp.net", "oi");
+        List<ClaimedTurn> turns = a.claimReady();
+        assertThat(turns).hasSize(2); // both slots taken
+
+        freeSlotBehindItsBack(turns.get(0).conversationId());
+        assertThat(a.claimReady()).as("trusted: no claim transaction").isEmpty();
+        assertThat(b.claimReady()).as("a queue without that knowledge claims the free slot").hasSize(1);
+
+        // The third conversation is claimed by b; free one of a's slots through a itself, and add work.
+        long w = waitingConversation("5511900000014@s.whatsapp.net", "oi");
+        a.answered(turns.get(1), new LlmAnswer("olá", 1, 1, 10));
+        List<ClaimedTurn> next = a.claimReady();
+        assertThat(next).as("a slot freed in this JVM ends the trust").hasSize(1);
+        assertThat(next.get(0).conversationId()).isEqualTo(w);
+        assertThat(x).isNotEqualTo(z);
+    }
+
+    @Test
+    void theTrustExpires() throws Exception {
+        a.trustFullFor(Duration.ofMillis(100));
+        waitingConversation("5511900000021@s.whatsapp.net", "oi");
+        waitingConversation("5511900000022@s.whatsapp.net", "oi");
+        List<ClaimedTurn> turns = a.claimReady();
+        assertThat(turns).hasSize(2);
+        waitingConversation("5511900000023@s.whatsapp.net", "oi");
+        freeSlotBehindItsBack(turns.get(0).conversationId());
+        Thread.sleep(150); // longer than the trust: the next wake-up claims again
+        assertThat(a.claimReady()).hasSize(1);
+    }
+
+    @Test
+    void withoutTrustEveryWakeUpClaims() {
+        waitingConversation("5511900000031@s.whatsapp.net", "oi");
+        waitingConversation("5511900000032@s.whatsapp.net", "oi");
+        List<ClaimedTurn> turns = a.claimReady();
+        assertThat(turns).hasSize(2);
+        waitingConversation("5511900000033@s.whatsapp.net", "oi");
+        freeSlotBehindItsBack(turns.get(0).conversationId());
+        assertThat(a.claimReady()).hasSize(1);
+    }
 }

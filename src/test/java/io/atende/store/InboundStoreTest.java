@@ -39,14 +39,19 @@ class InboundStoreTest {
         tx = new Transactions(db.dataSource());
     }
 
+    final java.util.List<InboundStore> stores = new java.util.ArrayList<>();
+
     @AfterEach
     void close() throws Exception {
+        stores.forEach(s -> s.groupCommit().stop());
         db.stop();
     }
 
     InboundStore store(double thresholdSeconds, double meanLlmSeconds) {
-        return new InboundStore(tx, "midia", new InboundStore.BusyNotice(1, thresholdSeconds,
-                "Você é o n.º {position} na fila", new LlmStats(meanLlmSeconds)));
+        InboundStore s = new InboundStore(tx, "midia", new InboundStore.BusyNotice(1, thresholdSeconds,
+                "Você é o n.º {position} na fila", new LlmStats(meanLlmSeconds)), 64);
+        stores.add(s);
+        return s;
     }
 
     static InboundEvent text(String phone, String lid, String waId) {
@@ -147,5 +152,70 @@ class InboundStoreTest {
 
     long count(String sql) {
         return tx.inTransaction(c -> Sql.oneLong(c, sql));
+    }
+
+    // ---- group commit: a batch of webhooks in one transaction (what concurrent webhooks share)
+
+    java.util.List<IngestOutcome> batch(InboundStore store, InboundEvent... events) {
+        return tx.inTransaction(c -> store.persistAll(c, java.util.List.of(events)));
+    }
+
+    @Test
+    void aBatchGivesEachWebhookItsOwnOutcomeInOrder() {
+        InboundStore store = store(60, 1);
+        InboundEvent first = text(phone(1), null, "B1");
+        InboundEvent media = new InboundEvent("loja", "messages.upsert", "B2", phone(2), phone(2), phone(2), null,
+                false, "Bia", InboundEvent.Kind.MEDIA_WITHOUT_TEXT, null, "audioMessage", null,
+                Instant.parse("2026-11-25T10:00:00Z"));
+        InboundEvent sameContact = text(phone(1), null, "B3");
+        InboundEvent again = text(phone(1), null, "B1"); // Evolution's retry of the first, in the same batch
+        java.util.List<IngestOutcome> out = batch(store, first, media, sameContact, again);
+        assertThat(out).extracting(IngestOutcome::status)
+                .containsExactly(Status.ACCEPTED, Status.NOTICED, Status.ACCEPTED, Status.DUPLICATE);
+        assertThat(out.get(0).messageId()).isLessThan(out.get(2).messageId()); // arrival order kept
+        assertThat(count("select count(*) from messages where direction = 'in'")).isEqualTo(3);
+        assertThat(count("select count(*) from conversations")).isEqualTo(2);
+    }
+
+    @Test
+    void aBatchKeepsTheBusyNoticeOncePerWait() {
+        // mean 2 s, bound 7 s, 1 slot: due from 3 conversations ahead.
+        InboundStore store = store(7, 2);
+        for (int i = 1; i <= 3; i++) {
+            store.persist(text(phone(i)));
+        }
+        java.util.List<IngestOutcome> out = batch(store, text(phone(4)), text(phone(4)), text(phone(5)));
+        assertThat(out.get(0).notices()).singleElement().extracting(n -> n.text()).isEqualTo("Você é o n.º 4 na fila");
+        assertThat(out.get(1).notices()).as("same conversation, same wait").isEmpty();
+        assertThat(out.get(2).notices()).singleElement().extracting(n -> n.text()).isEqualTo("Você é o n.º 5 na fila");
+        assertThat(count("select count(*) from messages where kind = 'notice'")).isEqualTo(2);
+    }
+
+    @Test
+    void concurrentWebhooksAreCommittedTogetherAndEachOnce() throws Exception {
+        InboundStore store = store(60, 1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            java.util.List<java.util.concurrent.Future<IngestOutcome>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                // 200 distinct messages, each delivered twice (Evolution's retries racing the original)
+                InboundEvent e = text(phone(i % 50), null, "C" + (i % 200));
+                results.add(pool.submit(() -> store.persist(e)));
+            }
+            long accepted = 0;
+            long duplicates = 0;
+            for (var r : results) {
+                Status s = r.get(30, java.util.concurrent.TimeUnit.SECONDS).status();
+                accepted += s == Status.ACCEPTED ? 1 : 0;
+                duplicates += s == Status.DUPLICATE ? 1 : 0;
+            }
+            assertThat(accepted).isEqualTo(200);
+            assertThat(duplicates).isEqualTo(200);
+            assertThat(count("select count(*) from messages where direction = 'in'")).isEqualTo(200);
+            assertThat(count("select count(*) from conversations")).isEqualTo(50);
+            assertThat(store.groupCommit().units()).isEqualTo(400);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
