@@ -7,6 +7,7 @@ import io.atende.conversation.ConversationPrompt;
 import io.atende.conversation.ConversationQueue;
 import io.atende.conversation.PromptBuilder;
 import io.atende.ingest.EvolutionWebhookParser;
+import io.atende.ingest.IntakeDecisions;
 import io.atende.ingest.IntakeGate;
 import io.atende.ingest.WebhookAck;
 import io.atende.ingest.WebhookAuthenticator;
@@ -177,6 +178,9 @@ public class AtendeConfiguration implements CamelConfiguration {
         // A round that found every slot taken is trusted until the next safety-net poll would run anyway.
         queue.trustFullFor(Duration.ofMillis(integer(props, "atende.dispatch.poll-ms")));
         registry.bind("conversationQueue", queue);
+        registry.bind("queuedForTheLlm", IntakeDecisions.queuedForTheLlm());
+        registry.bind("noticeOwed", IntakeDecisions.noticeOwed());
+        registry.bind("llmSlotMayBeFree", IntakeDecisions.llmSlotMayBeFree(queue));
         registry.bind("backlogMonitor", new BacklogMonitor(tx, metrics));
         LOG.info("Transport: {}; this replica is '{}' (leases of {} s)", transport, nodeId, leaseSeconds);
         registry.bind("conversationPrompt", new ConversationPrompt(new PromptBuilder(
