@@ -3,7 +3,7 @@
 -- separate calls would: a later element sees what an earlier one wrote (same conversation, same WhatsApp id).
 -- Arrays are parallel, one element per webhook; rows come back in the same order (ord = 1-based position).
 --
--- The wait of a conversation now starts at clock_timestamp(), not now(): now() is the transaction's start, the
+-- atende_ingest_text is replaced: the wait of a conversation now starts at clock_timestamp(), not now(): now() is the transaction's start, the
 -- same for every webhook of a batch, and a conversation's place in the queue (and the claim order) would tie with
 -- the others of its batch instead of following their arrival.
 create or replace function atende_ingest_text(
@@ -52,12 +52,16 @@ begin
     end if;
     contact_jid := v_contact;
 
-    -- Locks the conversation row: the dispatcher skips it until this message is committed.
-    insert into conversations as c (instance_id, contact_jid, push_name)
-    values (v_instance, v_contact, p_push_name)
-    on conflict (instance_id, contact_jid) do update
-       set push_name = coalesce(excluded.push_name, c.push_name)
-    returning c.id into v_conv;
+    -- An existing conversation is only looked up: its one write is the wait update below, after the message (a
+    -- duplicate delivery writes nothing). Before V8 it was also upserted here, a second row version per message.
+    select c.id into v_conv from conversations c where c.instance_id = v_instance and c.contact_jid = v_contact;
+    if v_conv is null then
+        insert into conversations as c (instance_id, contact_jid, push_name)
+        values (v_instance, v_contact, p_push_name)
+        on conflict (instance_id, contact_jid) do update
+           set push_name = coalesce(excluded.push_name, c.push_name)
+        returning c.id into v_conv;
+    end if;
     conversation_id := v_conv;
 
     insert into messages (instance_id, conversation_id, direction, wa_message_id, remote_jid, kind,
@@ -72,7 +76,8 @@ begin
     end if;
 
     update conversations c
-       set waiting_since = coalesce(c.waiting_since, clock_timestamp()), last_inbound_at = now()
+       set waiting_since = coalesce(c.waiting_since, clock_timestamp()), last_inbound_at = now(),
+           push_name = coalesce(p_push_name, c.push_name)
      where c.id = v_conv
     returning c.state, c.waiting_since, c.busy_noticed_at into v_state, v_waiting, v_noticed;
 

@@ -21,7 +21,8 @@ final class Analysis {
     private static final int DEBOUNCE_MAX_MS = 10_000; // gateway default ATENDE_DEBOUNCE_MAX_MS, not overridden
 
     record PhaseData(String name, String run, int debounceMs, long startNs, long loadEndNs, long drainEndNs,
-                     GatewayProcess.Sample before, GatewayProcess.Sample atLoadEnd, GatewayProcess.Sample after) {
+                     GatewayProcess.Sample before, GatewayProcess.Sample atLoadEnd, GatewayProcess.Sample after,
+                     double calibrationMs) {
     }
 
     final Map<String, Object> report = new LinkedHashMap<>();
@@ -76,6 +77,7 @@ final class Analysis {
     }
 
     void phase(String name, GatewayProcess gw, CapacityBench.Load load) throws Exception {
+        double calibration = Machine.calibrationMillis();
         GatewayProcess.Sample before = gw.sampleNow();
         long start = System.nanoTime();
         load.run();
@@ -93,7 +95,8 @@ final class Analysis {
         GatewayProcess.Sample after = gw.sampleNow();
         CapacityBench.log(name + ": drained in " + String.format(Locale.ROOT, "%.1f", (drainEnd - loadEnd) / 1e9)
                 + " s, unanswered " + Ledger.unanswered(sent, ledger));
-        phases.add(new PhaseData(name, currentRun, runDebounce.get(currentRun), start, loadEnd, drainEnd, before, atLoadEnd, after));
+        phases.add(new PhaseData(name, currentRun, runDebounce.get(currentRun), start, loadEnd, drainEnd, before, atLoadEnd, after,
+                calibration));
     }
 
     double medianServiceSeconds(String phase) {
@@ -174,6 +177,7 @@ final class Analysis {
         totalLost += lost;
         totalDuplicates += dup;
         m.put("run", p.run());
+        m.put("cpu_calibration_ms", p.calibrationMs());
         m.put("debounce_ms", p.debounceMs());
         m.put("load_seconds", Stats.r((p.loadEndNs() - p.startNs()) / 1e9));
         m.put("drain_seconds", Stats.r((p.drainEndNs() - p.loadEndNs()) / 1e9));
@@ -218,7 +222,7 @@ final class Analysis {
                     o2.add((ans.stream().mapToLong(Long::longValue).min().getAsLong() - c.endNs()) / 1e6);
                 }
             }
-            if (!"ingest".equals(p.name())) {
+            if (!isIngest(p.name())) {
                 m.put("overhead_llm_end_to_sendtext_ms", new Stats(o2).summary());
             }
         }
@@ -411,13 +415,23 @@ final class Analysis {
             t.add(target("Gateway overhead p99, LLM response end -> sendText", "<= 5 ms", b + " ms",
                     b instanceof Number n && n.doubleValue() <= 5));
         }
-        Map<String, Object> in = (Map<String, Object>) ph.get("ingest");
-        if (in != null) {
-            Object rate = in.get("ack_rate_per_s");
-            Object p99 = ((Map<String, Object>) in.get("ack_latency_ms")).get("p99");
-            t.add(target("Ingest rate, acknowledged after commit", ">= 2000 webhooks/s", rate + " /s",
-                    rate instanceof Number n && n.doubleValue() >= 2000));
-            t.add(target("Ingest ack latency p99", "<= 50 ms", p99 + " ms", p99 instanceof Number n && n.doubleValue() <= 50));
+        List<Double> rates = new ArrayList<>();
+        List<Double> p99s = new ArrayList<>();
+        for (Map.Entry<String, Object> e : ph.entrySet()) {
+            if (isIngest(e.getKey())) {
+                Map<String, Object> in = (Map<String, Object>) e.getValue();
+                rates.add(((Number) in.get("ack_rate_per_s")).doubleValue());
+                p99s.add(((Number) ((Map<String, Object>) in.get("ack_latency_ms")).get("p99")).doubleValue());
+            }
+        }
+        if (!rates.isEmpty()) {
+            double rate = Math.round(new Stats(rates).p(50) * 1000.0) / 1000.0;
+            double p99 = Math.round(new Stats(p99s).p(50) * 1000.0) / 1000.0;
+            String of = rates.size() == 1 ? "" : " (median of " + rates.size() + " floods: " + rates + ")";
+            String ofP99 = p99s.size() == 1 ? "" : " (median of " + p99s.size() + " floods: " + p99s + ")";
+            t.add(target("Ingest rate, acknowledged after commit", ">= 2000 webhooks/s", rate + " /s" + of,
+                    rate >= 2000));
+            t.add(target("Ingest ack latency p99", "<= 50 ms", p99 + " ms" + ofP99, p99 <= 50));
         }
         Map<String, Object> conv = (Map<String, Object>) ph.get("conversations");
         if (conv != null && conv.get("llm_utilisation_while_backlog") != null) {
@@ -439,6 +453,11 @@ final class Analysis {
         t.add(target("Lost replies (all phases)", "0", String.valueOf(totalLost), totalLost == 0));
         t.add(target("Duplicate replies (all phases)", "0", String.valueOf(totalDuplicates), totalDuplicates == 0));
         return t;
+    }
+
+    /** The measured ingest floods: ingest, ingest-2, ingest-3... */
+    static boolean isIngest(String phase) {
+        return phase.equals("ingest") || phase.matches("ingest-\\d+");
     }
 
     private static Map<String, Object> target(String what, String goal, String measured, boolean met) {

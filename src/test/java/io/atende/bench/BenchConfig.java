@@ -40,6 +40,12 @@ final class BenchConfig {
     final double fairnessLoad = d("fairness-load", 0.4);
     final int floodFactor = i("flood-factor", 10);
     final int overheadSamples = i("overhead-samples", 150);
+    /**
+     * Messages per warm-up sender (10 senders) before run 2, whose overhead phase times single turns in
+     * milliseconds: enough turns for the JIT to compile the claim, LLM and delivery paths, as in a gateway that has
+     * been running for a while (300 left them interpreted or in C1 code, with C2 compiling during the phase).
+     */
+    final int overheadWarmupPerSender = i("overhead-warmup-per-sender", 300);
     final double ingestSeconds = d("ingest-s", 10);
     final int ingestConnections = i("ingest-connections", 32);
     final int ingestConversations = i("ingest-conversations", 500);
@@ -50,6 +56,11 @@ final class BenchConfig {
      * answers what a real one would in those seconds (under one turn); the backlog is drained fast afterwards.
      */
     final double ingestCompression = d("ingest-compression", 1);
+    /**
+     * Measured floods, one after the other on the same gateway (each drained first): phases ingest, ingest-2, ...
+     * The target figures are their medians, because this machine's speed varies from minute to minute.
+     */
+    final int ingestRepeats = i("ingest-repeats", 3);
     final double drainTimeoutS = d("drain-timeout-s", 300);
 
     // gateway

@@ -59,7 +59,7 @@ class CapacityBench {
                 gw.awaitReady(Duration.ofSeconds(180));
                 Driver driver = new Driver(ledger, gw.baseUrl(), gw.token);
                 a.gatewayStarted("run1", gw);
-                warmUp(cfg, ledger, driver, "warmup1");
+                warmUp(cfg, ledger, driver, "warmup1", 30);
                 if (cfg.runs("conversations")) a.phase("conversations", gw, () -> conversations(cfg, ledger, driver));
                 if (!real && cfg.runs("fairness")) {
                     double service = a.medianServiceSeconds("conversations");
@@ -77,15 +77,19 @@ class CapacityBench {
                     gw.awaitReady(Duration.ofSeconds(180));
                     Driver driver = new Driver(ledger, gw.baseUrl(), gw.token);
                     a.gatewayStarted("run2", gw);
-                    warmUp(cfg, ledger, driver, "warmup2");
+                    warmUp(cfg, ledger, driver, "warmup2", cfg.overheadWarmupPerSender);
+                    Thread.sleep(5000); // let the JIT's compile queue drain before timing single turns
                     if (cfg.runs("overhead")) a.phase("overhead", gw, () -> overhead(cfg, ledger, driver));
                     double normal = cfg.compression;
                     if (cfg.runs("ingest")) {
                         if (cfg.ingestWarmupSeconds > 0) {
                             warmUpIngest(cfg, ledger, driver);
                         }
-                        cfg.compression = cfg.ingestCompression;
-                        a.phase("ingest", gw, () -> ingest(cfg, driver, "ingest", cfg.ingestSeconds));
+                        for (int r = 1; r <= cfg.ingestRepeats; r++) {
+                            String name = r == 1 ? "ingest" : "ingest-" + r;
+                            cfg.compression = cfg.ingestCompression;
+                            a.phase(name, gw, () -> ingest(cfg, driver, name, cfg.ingestSeconds));
+                        }
                     }
                     cfg.compression = normal;
                     a.gatewayStopped("run2", gw);
@@ -103,13 +107,14 @@ class CapacityBench {
     // ================================================================ load shapes
 
     /** A few sequential exchanges so that the JIT and the pools are warm; excluded from every figure. */
-    private static void warmUp(BenchConfig cfg, Ledger ledger, Driver driver, String phase) throws Exception {
+    private static void warmUp(BenchConfig cfg, Ledger ledger, Driver driver, String phase, int messagesPerSender)
+            throws Exception {
         log("warm-up (excluded from the figures; the simulated LLM at drain speed)");
         double normal = cfg.compression;
         cfg.compression = Math.max(normal, cfg.drainCompression);
         // Against a real Ollama each turn takes tens of seconds: three messages only.
         int senders = cfg.realOllama == null ? 10 : 1;
-        int perSender = cfg.realOllama == null ? 30 : 3;
+        int perSender = cfg.realOllama == null ? messagesPerSender : 3;
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < senders; t++) {
             int base = 900_000 + t * 10;

@@ -78,4 +78,31 @@ final class Machine {
             return null;
         }
     }
+
+    /**
+     * How fast this machine is right now: milliseconds for one thread to SHA-256 a fixed 32 MiB (best of three).
+     * The host's speed varies between runs (shared cloud cores); this figure, taken just before a phase, shows by
+     * how much, so that figures of different runs can be compared.
+     */
+    static double calibrationMillis() {
+        byte[] block = new byte[1 << 20];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = (byte) (i * 31);
+        }
+        double best = Double.MAX_VALUE;
+        try {
+            for (int round = 0; round < 3; round++) {
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                long t0 = System.nanoTime();
+                for (int k = 0; k < 32; k++) {
+                    sha.update(block);
+                }
+                sha.digest();
+                best = Math.min(best, (System.nanoTime() - t0) / 1e6);
+            }
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return Math.round(best * 10) / 10.0;
+    }
 }

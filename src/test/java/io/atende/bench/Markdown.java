@@ -31,7 +31,9 @@ final class Markdown {
         sb.append("\nThe load driver, both simulators, the gateway and its embedded PostgreSQL all share these cores, and so did "
                 + "whatever else ran on the machine (see the load averages). The last column of the phases table shows how "
                 + "long the gateway's threads waited for a CPU (run-queue wait, from /proc/<pid>/task/*/schedstat) against "
-                + "the CPU time they got.\n");
+                + "the CPU time they got. The CPU calibration column is the time one thread of the harness took to SHA-256 "
+                + "32 MiB just before the phase: this shared host's speed varies between minutes, and so does every "
+                + "figure measured in real time.\n");
 
         sb.append("\n## Targets (issue 4)\n\n| Target | Goal | Measured | Met |\n|---|---|---|---|\n");
         for (Map<String, Object> t : (List<Map<String, Object>>) r.get("targets")) {
@@ -53,13 +55,17 @@ final class Markdown {
                     .append(" |\n");
         }
         sb.append("\nRun 1 carries the conversations and fairness phases (defaults, debounce on); run 2 the overhead and "
-                + "ingest phases (debounce 0, so that a turn starts as soon as its webhook is committed).\n");
+                + "ingest phases (debounce 0, so that a turn starts as soon as its webhook is committed). The measured "
+                + "ingest flood follows a warm-up flood of the same shape (`ingest-warmup-s`, excluded, drained first), "
+                + "and during it the simulated LLM runs at `ingest-compression` (1 = its calibrated real speed, so it "
+                + "answers what a real model would in those seconds); the backlog is then drained at "
+                + "`drain-compression`.\n");
 
         sb.append("\n## Phases\n\n");
         sb.append("| Phase | webhooks | accepted | ack p50 / p99 / max ms | ack rate /s | reply p50 / p99 s | LLM calls "
                 + "| slot utilisation in backlog | lost | dup | gateway CPU ms/msg | PostgreSQL CPU ms/msg "
-                + "| gateway CPU s / run-queue wait s (load) |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| gateway CPU s / run-queue wait s (load) | CPU calibration ms |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map.Entry<String, Object> e : ((Map<String, Object>) r.get("phases")).entrySet()) {
             Map<String, Object> m = (Map<String, Object>) e.getValue();
             Map<String, Object> ack = (Map<String, Object>) m.get("ack_latency_ms");
@@ -76,7 +82,8 @@ final class Markdown {
                     .append(" | ").append(m.get("lost_replies")).append(" | ").append(m.get("duplicate_replies"))
                     .append(" | ").append(m.get("gateway_cpu_ms_per_message")).append(" | ")
                     .append(m.get("postgres_cpu_ms_per_message")).append(" | ").append(m.get("gateway_cpu_s_during_load"))
-                    .append(" / ").append(m.get("gateway_runqueue_wait_s_during_load")).append(" |\n");
+                    .append(" / ").append(m.get("gateway_runqueue_wait_s_during_load")).append(" | ")
+                    .append(m.get("cpu_calibration_ms")).append(" |\n");
         }
 
         Map<String, Object> phases = (Map<String, Object>) r.get("phases");
