@@ -41,11 +41,14 @@ final class BenchConfig {
     final int floodFactor = i("flood-factor", 10);
     final int overheadSamples = i("overhead-samples", 150);
     /**
-     * Messages per warm-up sender (10 senders) before run 2, whose overhead phase times single turns in
-     * milliseconds: enough turns for the JIT to compile the claim, LLM and delivery paths, as in a gateway that has
-     * been running for a while (300 left them interpreted or in C1 code, with C2 compiling during the phase).
+     * Turns per warm-up sender (10 senders, each waiting for its answer before the next message) before run 2,
+     * whose overhead phase times single turns in milliseconds: enough turns for the JIT to compile the claim, LLM and
+     * delivery paths, as in a gateway that has been running for a while. With 300 warm-up messages the JIT's
+     * compiler threads still took most of the gateway's CPU during the phase (async-profiler).
      */
     final int overheadWarmupPerSender = i("overhead-warmup-per-sender", 300);
+    /** After that warm-up, wait (at most this long) until the gateway's CPU use has settled. */
+    final double settleMaxSeconds = d("settle-max-s", 90);
     final double ingestSeconds = d("ingest-s", 10);
     final int ingestConnections = i("ingest-connections", 32);
     final int ingestConversations = i("ingest-conversations", 500);

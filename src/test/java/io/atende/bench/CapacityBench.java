@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.LinkedHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -77,8 +78,11 @@ class CapacityBench {
                     gw.awaitReady(Duration.ofSeconds(180));
                     Driver driver = new Driver(ledger, gw.baseUrl(), gw.token);
                     a.gatewayStarted("run2", gw);
-                    warmUp(cfg, ledger, driver, "warmup2", cfg.overheadWarmupPerSender);
-                    Thread.sleep(5000); // let the JIT's compile queue drain before timing single turns
+                    warmUp(cfg, ledger, driver, "warmup2", 30);
+                    if (cfg.runs("overhead")) {
+                        warmUpTurns(cfg, ledger, driver, "warmup2-turns", cfg.overheadWarmupPerSender);
+                        settle(cfg, gw);
+                    }
                     if (cfg.runs("overhead")) a.phase("overhead", gw, () -> overhead(cfg, ledger, driver));
                     double normal = cfg.compression;
                     if (cfg.runs("ingest")) {
@@ -105,6 +109,58 @@ class CapacityBench {
     }
 
     // ================================================================ load shapes
+
+    /**
+     * Closed-loop turns (10 senders, each waiting for its answer), the simulated LLM at drain speed, excluded from
+     * every figure: the path of a turn (claim, history, LLM call, answer, delivery) runs thousands of times, as in a
+     * gateway that has been up for a while, before the overhead phase times it.
+     */
+    private static void warmUpTurns(BenchConfig cfg, Ledger ledger, Driver driver, String phase, int perSender)
+            throws Exception {
+        log(phase + ": 10 senders x " + perSender + " turns, each waiting for its answer");
+        double normal = cfg.compression;
+        cfg.compression = Math.max(normal, cfg.drainCompression);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 10; t++) {
+            int base = 800_000 + t * 10;
+            Thread th = new Thread(() -> {
+                try {
+                    for (int k = 0; k < perSender; k++) {
+                        Ledger.Sent s = driver.post(phase, k % cfg.instances, base + k % 10);
+                        ledger.awaitAnswer(s.marker, 60_000);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join();
+        }
+        cfg.compression = normal;
+    }
+
+    /**
+     * Waits until the gateway's CPU use has settled (under 10 % of a core over 3 consecutive seconds, at most
+     * {@code settle-max-s}): the JIT compiles for a while after a warm-up, and on 2 cores its threads would compete
+     * with the turns the next phase times.
+     */
+    private static void settle(BenchConfig cfg, GatewayProcess gw) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + (long) (cfg.settleMaxSeconds * 1e9);
+        int quiet = 0;
+        long last = gw.sampleNow().gwCpuTicks();
+        while (quiet < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            long now = gw.sampleNow().gwCpuTicks();
+            quiet = now - last < GatewayProcess.TICKS_PER_SECOND / 10 ? quiet + 1 : 0;
+            last = now;
+        }
+        log(String.format(Locale.ROOT, "gateway CPU %s after %.0f s", quiet >= 3 ? "settled" : "still busy",
+                (System.nanoTime() - start) / 1e9));
+    }
 
     /** A few sequential exchanges so that the JIT and the pools are warm; excluded from every figure. */
     private static void warmUp(BenchConfig cfg, Ledger ledger, Driver driver, String phase, int messagesPerSender)
