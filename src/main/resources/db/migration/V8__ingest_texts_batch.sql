@@ -3,9 +3,9 @@
 -- separate calls would: a later element sees what an earlier one wrote (same conversation, same WhatsApp id).
 -- Arrays are parallel, one element per webhook; rows come back in the same order (ord = 1-based position).
 --
--- atende_ingest_text is replaced: the wait of a conversation now starts at clock_timestamp(), not now(): now() is the transaction's start, the
--- same for every webhook of a batch, and a conversation's place in the queue (and the claim order) would tie with
--- the others of its batch instead of following their arrival.
+-- atende_ingest_text is replaced: the wait of a conversation now starts at clock_timestamp(), not now(): now() is
+-- the transaction's start, the same for every webhook of a batch, and a conversation's place in the queue (and the
+-- claim order) would tie with the others of its batch instead of following their arrival.
 create or replace function atende_ingest_text(
     p_instance    text,
     p_phone_jid   text,

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import java.util.function.BiConsumer;
 
@@ -78,7 +79,7 @@ public final class ConversationQueue {
      */
     private volatile long trustFullNanos;
     /** Counts the LLM slots freed in this JVM (answers stored, failures, turns taken back). */
-    private final java.util.concurrent.atomic.AtomicLong slotsFreed = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong slotsFreed = new AtomicLong();
     /** The last round that ended with every slot taken: when, with how many slots, after how many frees. */
     private record FullRound(long atNanos, int slots, long freedBefore) {
     }

@@ -11,10 +11,13 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Persists one normalised webhook in a single transaction, before the webhook is acknowledged:
+ * Persists normalised webhooks before they are acknowledged, each in a transaction it may share with webhooks that
+ * arrived at the same moment (group commit, see {@link GroupCommit}):
  * the tenant, the contact's conversation (one per contact, whether WhatsApp addresses it by phone or by LID),
  * the message itself (exactly once per instance and WhatsApp id), and any immediate notice owed to the customer.
  */
@@ -199,7 +202,7 @@ public final class InboundStore {
                 instance, phone, lid, other, push, waId, remote, type, text, sentAt, busyLimit);
         List<IngestOutcome> out = new ArrayList<>(n);
         // Two texts of one conversation in one batch both see "not noticed yet": the notice is still once per wait.
-        java.util.Set<Long> noticed = new java.util.HashSet<>();
+        Set<Long> noticed = new HashSet<>();
         for (int i = 0; i < n; i++) {
             InboundEvent e = events.get(i);
             Row r = rows.get(i);
