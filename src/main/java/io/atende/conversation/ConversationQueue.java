@@ -13,7 +13,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.BiConsumer;
 
@@ -74,16 +74,15 @@ public final class ConversationQueue {
     private volatile BiConsumer<String, Duration> waitObserver = (instance, waited) -> { };
 
     /**
-     * A claim round that found every LLM slot taken is trusted for this long: wake-ups in that time skip the claim
-     * transaction, unless a slot was freed in this JVM since (see {@link #claimReady()}). Zero: never trusted.
+     * While this JVM's own turns hold every LLM slot, no claim can succeed anywhere until one of them ends (and the
+     * turn that ends wakes the dispatcher itself); wake-ups then skip the claim transaction. As a guard against a
+     * miscount, this is trusted only for this long after the last claim round. Zero: never trusted.
      */
     private volatile long trustFullNanos;
-    /** Counts the LLM slots freed in this JVM (answers stored, failures, turns taken back). */
-    private final AtomicLong slotsFreed = new AtomicLong();
-    /** The last round that ended with every slot taken: when, with how many slots, after how many frees. */
-    private record FullRound(long atNanos, int slots, long freedBefore) {
-    }
-    private volatile FullRound lastFull;
+    /** LLM turns claimed by this JVM and not yet ended (answer stored or failure recorded). */
+    private final AtomicInteger turnsHere = new AtomicInteger();
+    /** When the last claim round of this JVM finished. */
+    private volatile long lastRoundNanos;
 
     /**
      * @param slots LLM calls allowed in flight right now, across all replicas (with several Ollama backends: the
@@ -124,35 +123,37 @@ public final class ConversationQueue {
     }
 
     /**
-     * Trusts a recent round that ended with every slot taken, for {@link #trustFullFor(Duration)}, and only while no
-     * slot was freed in this JVM since and the slots did not grow. Then no claim can succeed here: during a flood of
-     * webhooks this spares a claim transaction per webhook (measured by the bench harness, issue 4). A slot freed
-     * by another replica is seen at the latest when the trust expires (one dispatch poll period).
+     * True while this JVM's own turns hold every LLM slot (and a claim round ran within {@link #trustFullFor}). During
+     * a flood of webhooks with the slots busy this spares a claim transaction per webhook (measured by the bench
+     * harness, issue 4). A replica that holds only some of the slots keeps claiming on every wake-up, since another
+     * replica's slot may free at any moment.
      */
     private boolean knownFull() {
-        FullRound full = lastFull;
-        return full != null && System.nanoTime() - full.atNanos() < trustFullNanos
-                && slotsFreed.get() == full.freedBefore() && slots.getAsInt() <= full.slots();
+        return trustFullNanos > 0 && turnsHere.get() >= slots.getAsInt()
+                && System.nanoTime() - lastRoundNanos < trustFullNanos;
     }
 
-    /** False while a recent claim round found every LLM slot taken (see {@link #knownFull()}): waking is useless. */
+    /** False while this JVM's own turns hold every LLM slot (see {@link #knownFull()}): waking is useless. */
     public boolean slotMayBeFree() {
         return !knownFull();
     }
 
-    /** Trust a round that found every LLM slot taken for this long (zero: always run the claim). */
+    /** Trust that this JVM holds every slot for this long after a claim round (zero: always run the claim). */
     public void trustFullFor(Duration d) {
         trustFullNanos = d.toNanos();
     }
 
-    private void slotFreed() {
-        slotsFreed.incrementAndGet();
+    /** LLM turns claimed by this JVM and not yet ended. */
+    public int turnsInFlightHere() {
+        return turnsHere.get();
+    }
+
+    private void turnEnded() {
+        turnsHere.updateAndGet(n -> Math.max(0, n - 1));
     }
 
     private List<ClaimedTurn> claimRound() {
-        long freedBefore = slotsFreed.get();
         int slotsNow = slots.getAsInt();
-        boolean[] full = {false};
         List<ClaimedTurn> turns = tx.inTransaction(c -> {
             Sql.query(c, "select pg_advisory_xact_lock(?)", rs -> null, CLAIM_LOCK);
             long busy = Sql.oneLong(c, "select count(*) from conversations where state = 'answering'");
@@ -164,10 +165,10 @@ public final class ConversationQueue {
                 }
                 claimed.add(turn);
             }
-            full[0] = busy + claimed.size() >= slotsNow;
             return claimed;
         });
-        lastFull = full[0] ? new FullRound(System.nanoTime(), slotsNow, freedBefore) : null;
+        turnsHere.addAndGet(turns.size());
+        lastRoundNanos = System.nanoTime();
         return turns;
     }
 
@@ -227,7 +228,7 @@ public final class ConversationQueue {
         try {
             return storeAnswer(turn, answer);
         } finally {
-            slotFreed();
+            turnEnded();
         }
     }
 
@@ -279,7 +280,7 @@ public final class ConversationQueue {
         try {
             return storeFailure(turn, error);
         } finally {
-            slotFreed();
+            turnEnded();
         }
     }
 
@@ -398,7 +399,6 @@ public final class ConversationQueue {
                          where c.id = any(?)""", (Object) ids);
                 LOG.warn("Took back {} conversation(s) whose LLM turn was held by a replica that stopped renewing its lease",
                         answering.size());
-                slotFreed();
             }
             List<Long> replying = Sql.query(c, """
                     update conversations set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
@@ -458,14 +458,6 @@ public final class ConversationQueue {
      * once), and the replies not yet confirmed by Evolution are returned for delivery, grouped per conversation.
      */
     public List<List<OutboundMessage>> recoverAfterRestart() {
-        try {
-            return recover();
-        } finally {
-            slotFreed();
-        }
-    }
-
-    private List<List<OutboundMessage>> recover() {
         return tx.inTransaction(c -> {
             // Only this replica's own leases (from its previous life) and expired ones: another live replica's
             // turn is left alone.

@@ -24,7 +24,7 @@ public final class IntakeDecisions {
         return named("noticeOwed", e -> e.getMessage().getBody(IngestOutcome.class).hasNotices());
     }
 
-    /** Waking the dispatcher can help: no recent claim round found every LLM slot taken. */
+    /** Waking the dispatcher can help: this replica's own turns do not hold every LLM slot. */
     public static Predicate llmSlotMayBeFree(ConversationQueue queue) {
         return named("llmSlotMayBeFree", e -> queue.slotMayBeFree());
     }

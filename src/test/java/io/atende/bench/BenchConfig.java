@@ -72,6 +72,8 @@ final class BenchConfig {
             "-XX:MaxRAM=512m -XX:MaxRAMPercentage=60 -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError");
     final int debounceMs = i("debounce-ms", 2000);
     final String outDir = s("out", "docs/bench");
+    /** How often the sampler reads the gateway's and PostgreSQL's memory and CPU from /proc (peaks use VmHWM). */
+    final int sampleMillis = i("sample-ms", 1000);
     final String realOllama = realOllama();
     /** Comma-separated subset of conversations,fairness,overhead,ingest (for profiling one phase). */
     final String phases = s("phases", "conversations,fairness,overhead,ingest");

@@ -43,6 +43,7 @@ final class GatewayProcess implements AutoCloseable {
     private long pgRoot = -1;
     private long scrapes;
     private final Thread sampler;
+    private final long sampleMillis;
 
     GatewayProcess(BenchConfig cfg, String name, String ollamaUrl, String evolutionUrl, Map<String, String> env)
             throws IOException {
@@ -73,6 +74,7 @@ final class GatewayProcess implements AutoCloseable {
         e.putAll(env);
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         this.process = pb.start();
+        this.sampleMillis = cfg.sampleMillis;
         this.sampler = new Thread(this::sampleLoop, "bench-sampler-" + name);
         sampler.setDaemon(true);
     }
@@ -205,7 +207,7 @@ final class GatewayProcess implements AutoCloseable {
         while (sampling && process.isAlive()) {
             samples.add(sampleNow());
             try {
-                Thread.sleep(1000);
+                Thread.sleep(sampleMillis);
             } catch (InterruptedException e) {
                 return;
             }
