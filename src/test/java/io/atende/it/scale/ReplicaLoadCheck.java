@@ -300,6 +300,12 @@ abstract class ReplicaLoadCheck {
         env.put("ATENDE_BUSY_NOTICE_TEXT", "");
         env.put("ATENDE_SEND_RETRY_DELAY_MS", "100");
         env.put("ATENDE_SEND_RETRY_MAX_DELAY_MS", "500");
+        // A part whose sendText was in flight when replica-1 died is adopted by the survivor, which first asks
+        // Evolution (findMessages) whether it arrived, once the attempt is this old. The default (30 s) is far
+        // longer than this run's retry budget (8 attempts, 0.1-0.5 s apart): such a part then ended as a dead
+        // letter whenever the kill caught a send in flight (seen once in CI).
+        env.put("ATENDE_SEND_RECONCILE_AFTER_S", "1");
+        env.put("ATENDE_SEND_MAX_ATTEMPTS", "20");
         env.put("ATENDE_LEASE_S", "4");
         env.put("ATENDE_LEASE_CHECK_MS", "1000");
         env.put("ATENDE_KAFKA_SEND_TIMEOUT_MS", "4000");
