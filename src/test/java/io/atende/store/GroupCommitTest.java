@@ -69,12 +69,16 @@ class GroupCommitTest {
         return commits;
     }
 
-    List<Future<Long>> submitWhileTheFirstCommits(int others) throws Exception {
+    /**
+     * Submits unit 0, which holds its transaction open, then units 1..others (unit {@code bad}, if any, as -1, which
+     * violates the check constraint); releases unit 0 once all the others are queued behind it.
+     */
+    List<Future<Long>> submitWhileTheFirstCommits(int others, int bad) throws Exception {
         List<Future<Long>> results = new ArrayList<>();
         results.add(callers.submit(() -> commits.submit(0)));
         assertThat(firstRunning.await(10, TimeUnit.SECONDS)).isTrue();
         for (int v = 1; v <= others; v++) {
-            int item = v == others / 2 ? -1 : v; // one unit that violates the check constraint
+            int item = v == bad ? -1 : v;
             results.add(callers.submit(() -> commits.submit(item)));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -86,10 +90,16 @@ class GroupCommitTest {
         return results;
     }
 
+    static void allCommitted(List<Future<Long>> results) throws Exception {
+        for (Future<Long> r : results) {
+            r.get(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void unitsQueuedDuringACommitShareTheNextTransactionAndABadOneFailsAlone() throws Exception {
         start(64);
-        List<Future<Long>> results = submitWhileTheFirstCommits(20);
+        List<Future<Long>> results = submitWhileTheFirstCommits(20, 10);
 
         List<Long> xids = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
@@ -111,21 +121,7 @@ class GroupCommitTest {
     @Test
     void withoutAFailureTheQueuedUnitsCommitInOneTransaction() throws Exception {
         start(64);
-        List<Future<Long>> results = new ArrayList<>();
-        results.add(callers.submit(() -> commits.submit(0)));
-        assertThat(firstRunning.await(10, TimeUnit.SECONDS)).isTrue();
-        for (int v = 1; v <= 20; v++) {
-            int item = v;
-            results.add(callers.submit(() -> commits.submit(item)));
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (commits.queued() < 20 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        releaseFirst.countDown();
-        for (Future<Long> r : results) {
-            r.get(10, TimeUnit.SECONDS);
-        }
+        allCommitted(submitWhileTheFirstCommits(20, -1));
         assertThat(count("select count(*) from t")).isEqualTo(21);
         assertThat(count("select count(distinct xid) from t")).isEqualTo(2);
         assertThat(commits.batches()).isEqualTo(2);
@@ -135,21 +131,7 @@ class GroupCommitTest {
     @Test
     void aBatchNeverExceedsItsMaximum() throws Exception {
         start(8);
-        List<Future<Long>> results = new ArrayList<>();
-        results.add(callers.submit(() -> commits.submit(0)));
-        assertThat(firstRunning.await(10, TimeUnit.SECONDS)).isTrue();
-        for (int v = 1; v <= 20; v++) {
-            int item = v;
-            results.add(callers.submit(() -> commits.submit(item)));
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (commits.queued() < 20 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        releaseFirst.countDown();
-        for (Future<Long> r : results) {
-            r.get(10, TimeUnit.SECONDS);
-        }
+        allCommitted(submitWhileTheFirstCommits(20, -1));
         assertThat(count("select count(*) from t")).isEqualTo(21);
         // 1 + 8 + 8 + 4
         assertThat(count("select max(n) from (select count(*) n from t group by xid) b")).isEqualTo(8);
