@@ -104,9 +104,10 @@ public final class InboundStore {
         }
 
         Long conversationId = null;
+        String contact = null;
         boolean customerChat = !e.isIgnored() || e.ignoreReason() == InboundEvent.IgnoreReason.FROM_ME;
         if (customerChat) {
-            String contact = resolveContact(c, instanceId, e);
+            contact = resolveContact(c, instanceId, e);
             // Locks the conversation row: the dispatcher skips it until this message is committed.
             conversationId = upsertConversation(c, instanceId, contact, e.fromMe() ? null : e.pushName());
         }
@@ -149,12 +150,12 @@ public final class InboundStore {
                     update conversations
                        set waiting_since = coalesce(waiting_since, clock_timestamp()), last_inbound_at = now()
                      where id = ?""", conversationId);
-            OutboundMessage busyNotice = busyNoticeIfDue(c, instanceId, conversationId, e.instance(), messageId);
+            OutboundMessage busyNotice = busyNoticeIfDue(c, conversationId, contact, e.instance(), messageId);
             return new IngestOutcome(Status.ACCEPTED, null, e.instance(), messageId,
                     busyNotice == null ? List.of() : List.of(busyNotice));
         }
         if (notice) {
-            OutboundMessage out = Notices.queue(c, instanceId, conversationId, e.instance(), mediaNotice, messageId);
+            OutboundMessage out = Notices.queue(c, instanceId, conversationId, e.instance(), contact, mediaNotice, messageId);
             return new IngestOutcome(Status.NOTICED, null, e.instance(), messageId, List.of(out));
         }
         return new IngestOutcome(Status.IGNORED, reason, e.instance(), messageId, List.of());
@@ -263,8 +264,11 @@ public final class InboundStore {
         return Notices.queue(c, instanceId, conversationId, instance, contact, text, messageId);
     }
 
-    /** One notice per wait, only while the conversation waits for a slot, only when the wait looks long. */
-    private OutboundMessage busyNoticeIfDue(Connection c, long instanceId, long conversationId, String instance,
+    /**
+     * The general path's busy notice (the text path decides it from the figures of {@code atende_ingest_text}): one
+     * per wait, only while the conversation waits for a slot, only when the wait looks long.
+     */
+    private OutboundMessage busyNoticeIfDue(Connection c, long conversationId, String contact, String instance,
                                             long messageId) throws SQLException {
         if (busy.template().isEmpty()) {
             return null;
@@ -282,14 +286,10 @@ public final class InboundStore {
         if (q == null) {
             return null; // already noticed in this wait, or being answered right now
         }
-        long position = q.ahead() + 1;
-        double estimatedWait = (q.ahead() + q.inFlight() + 1) * busy.stats().meanSeconds() / busy.llmSlots();
-        if (estimatedWait <= busy.thresholdSeconds()) {
+        if (estimatedWait(q.ahead(), q.inFlight(), busy.stats().meanSeconds()) <= busy.thresholdSeconds()) {
             return null;
         }
-        String text = busy.template().replace("{position}", String.valueOf(position));
-        Sql.update(c, "update conversations set busy_noticed_at = now() where id = ?", conversationId);
-        return Notices.queue(c, instanceId, conversationId, instance, text, messageId);
+        return queueBusyNotice(c, conversationId, contact, instance, q.ahead(), messageId);
     }
 
     private static long upsertInstance(Connection c, String name) throws SQLException {
