@@ -186,16 +186,12 @@ public final class GroupCommit<I, O> extends ServiceSupport {
                 }
                 return r;
             });
-        } catch (StoreUnavailableException e) {
-            if (isConnectionFailure(e.getCause())) {
+        } catch (RuntimeException e) {
+            if (e instanceof StoreUnavailableException && isConnectionFailure(e.getCause())) {
                 batch.forEach(p -> p.result().completeExceptionally(e));
                 return;
             }
             // A statement failed (a bad unit, a deadlock...): the batch was rolled back; each unit alone now.
-            LOG.debug("A batch of {} failed ({}); committing its units one by one", batch.size(), e.getMessage());
-            batch.forEach(this::runAlone);
-            return;
-        } catch (RuntimeException e) {
             LOG.debug("A batch of {} failed ({}); committing its units one by one", batch.size(), e.toString());
             batch.forEach(this::runAlone);
             return;
