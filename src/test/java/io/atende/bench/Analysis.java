@@ -87,14 +87,12 @@ final class Analysis {
                 + " s, draining");
         List<Ledger.Sent> sent = ledger.sentIn(name);
         long deadline = loadEnd + (long) (cfg.drainTimeoutS * 1e9);
-        while (Ledger.unanswered(sent, ledger) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        long unanswered = ledger.awaitAnswered(sent, deadline);
         long drainEnd = System.nanoTime();
         Thread.sleep(1000); // late duplicates would show up here
         GatewayProcess.Sample after = gw.sampleNow();
         CapacityBench.log(name + ": drained in " + String.format(Locale.ROOT, "%.1f", (drainEnd - loadEnd) / 1e9)
-                + " s, unanswered " + Ledger.unanswered(sent, ledger));
+                + " s, unanswered " + unanswered);
         phases.add(new PhaseData(name, currentRun, runDebounce.get(currentRun), start, loadEnd, drainEnd, before, atLoadEnd, after,
                 calibration));
     }

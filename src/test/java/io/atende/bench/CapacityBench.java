@@ -120,25 +120,13 @@ class CapacityBench {
         log(phase + ": 10 senders x " + perSender + " turns, each waiting for its answer");
         double normal = cfg.compression;
         cfg.compression = Math.max(normal, cfg.drainCompression);
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 10; t++) {
+        inParallel("warmup-turns", 10, t -> {
             int base = 800_000 + t * 10;
-            Thread th = new Thread(() -> {
-                try {
-                    for (int k = 0; k < perSender; k++) {
-                        Ledger.Sent s = driver.post(phase, k % cfg.instances, base + k % 10);
-                        ledger.awaitAnswer(s.marker, 60_000);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            threads.add(th);
-            th.start();
-        }
-        for (Thread th : threads) {
-            th.join();
-        }
+            for (int k = 0; k < perSender; k++) {
+                Ledger.Sent s = driver.post(phase, k % cfg.instances, base + k % 10);
+                ledger.awaitAnswer(s.marker, 60_000);
+            }
+        });
         cfg.compression = normal;
     }
 
@@ -162,6 +150,31 @@ class CapacityBench {
                 (System.nanoTime() - start) / 1e9));
     }
 
+    /** One load-generating thread's work; {@code k} is its number, 0 to n - 1. */
+    interface Sender {
+        void run(int k) throws InterruptedException;
+    }
+
+    /** Runs {@code n} senders, each on its own thread named {@code name-k}, and waits for all of them. */
+    private static void inParallel(String name, int n, Sender sender) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            int index = k;
+            Thread t = new Thread(() -> {
+                try {
+                    sender.run(index);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, name + "-" + k);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
     /** A few sequential exchanges so that the JIT and the pools are warm; excluded from every figure. */
     private static void warmUp(BenchConfig cfg, Ledger ledger, Driver driver, String phase, int messagesPerSender)
             throws Exception {
@@ -171,24 +184,14 @@ class CapacityBench {
         // Against a real Ollama each turn takes tens of seconds: three messages only.
         int senders = cfg.realOllama == null ? 10 : 1;
         int perSender = cfg.realOllama == null ? messagesPerSender : 3;
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < senders; t++) {
+        inParallel("warmup", senders, t -> {
             int base = 900_000 + t * 10;
-            Thread th = new Thread(() -> {
-                for (int k = 0; k < perSender; k++) {
-                    driver.post(phase, k % cfg.instances, base + k % 10);
-                }
-            });
-            threads.add(th);
-            th.start();
-        }
-        for (Thread th : threads) {
-            th.join();
-        }
-        long deadline = System.nanoTime() + (cfg.realOllama == null ? 120_000_000_000L : 600_000_000_000L);
-        while (Ledger.unanswered(ledger.sentIn(phase), ledger) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+            for (int k = 0; k < perSender; k++) {
+                driver.post(phase, k % cfg.instances, base + k % 10);
+            }
+        });
+        ledger.awaitAnswered(ledger.sentIn(phase),
+                System.nanoTime() + (cfg.realOllama == null ? 120_000_000_000L : 600_000_000_000L));
         cfg.compression = normal;
     }
 
@@ -198,38 +201,24 @@ class CapacityBench {
      */
     private static void conversations(BenchConfig cfg, Ledger ledger, Driver driver) throws Exception {
         log("conversations: " + cfg.instances + " instances x " + cfg.customers + " customers");
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < cfg.instances; i++) {
-            for (int c = 0; c < cfg.customers; c++) {
-                int inst = i, cust = c;
-                Thread t = new Thread(() -> {
-                    ThreadLocalRandom rnd = ThreadLocalRandom.current();
-                    try {
-                        Thread.sleep(rnd.nextLong(2000));
-                        for (int e = 0; e < cfg.exchanges; e++) {
-                            int n = rnd.nextDouble() < cfg.burstShare ? cfg.burstSize : 1;
-                            Ledger.Sent last = null;
-                            for (int k = 0; k < n; k++) {
-                                if (k > 0) {
-                                    Thread.sleep(300);
-                                }
-                                last = driver.post("conversations", inst, cust);
-                            }
-                            ledger.awaitAnswer(last.marker, (long) (cfg.drainTimeoutS * 1000));
-                            double think = cfg.thinkMinS + rnd.nextDouble() * (cfg.thinkMaxS - cfg.thinkMinS);
-                            Thread.sleep((long) (think * 1000 / cfg.compression));
-                        }
-                    } catch (InterruptedException ex) {
-                        Thread.currentThread().interrupt();
+        inParallel("customer", cfg.instances * cfg.customers, k -> {
+            int inst = k / cfg.customers, cust = k % cfg.customers;
+            ThreadLocalRandom rnd = ThreadLocalRandom.current();
+            Thread.sleep(rnd.nextLong(2000));
+            for (int e = 0; e < cfg.exchanges; e++) {
+                int n = rnd.nextDouble() < cfg.burstShare ? cfg.burstSize : 1;
+                Ledger.Sent last = null;
+                for (int m = 0; m < n; m++) {
+                    if (m > 0) {
+                        Thread.sleep(300);
                     }
-                }, "customer-" + i + "-" + c);
-                threads.add(t);
-                t.start();
+                    last = driver.post("conversations", inst, cust);
+                }
+                ledger.awaitAnswer(last.marker, (long) (cfg.drainTimeoutS * 1000));
+                double think = cfg.thinkMinS + rnd.nextDouble() * (cfg.thinkMaxS - cfg.thinkMinS);
+                Thread.sleep((long) (think * 1000 / cfg.compression));
             }
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
+        });
     }
 
     /**
@@ -241,35 +230,21 @@ class CapacityBench {
         double perCustomer = cfg.fairnessLoad / (serviceS * cfg.instances * cfg.customers);
         log(phase + ": " + String.format("%.4f", perCustomer) + " msg/s per customer, instance 0 x" + factor);
         long end = System.nanoTime() + (long) (cfg.fairnessSeconds * 1e9);
-        List<Thread> threads = new ArrayList<>();
         int base = phase.endsWith("flood") ? 2000 : 1000;
-        for (int i = 0; i < cfg.instances; i++) {
-            for (int c = 0; c < cfg.customers; c++) {
-                int inst = i, cust = base + c;
-                double rate = perCustomer * (i == 0 ? factor : 1);
-                Thread t = new Thread(() -> {
-                    ThreadLocalRandom rnd = ThreadLocalRandom.current();
-                    try {
-                        while (true) {
-                            long gap = (long) (-Math.log(1 - rnd.nextDouble()) / rate * 1e9);
-                            long at = System.nanoTime() + gap;
-                            if (at > end) {
-                                return;
-                            }
-                            Thread.sleep(gap / 1_000_000, (int) (gap % 1_000_000));
-                            driver.post(phase, inst, cust);
-                        }
-                    } catch (InterruptedException ex) {
-                        Thread.currentThread().interrupt();
-                    }
-                }, "open-" + i + "-" + c);
-                threads.add(t);
-                t.start();
+        inParallel("open", cfg.instances * cfg.customers, k -> {
+            int inst = k / cfg.customers, cust = base + k % cfg.customers;
+            double rate = perCustomer * (inst == 0 ? factor : 1);
+            ThreadLocalRandom rnd = ThreadLocalRandom.current();
+            while (true) {
+                long gap = (long) (-Math.log(1 - rnd.nextDouble()) / rate * 1e9);
+                long at = System.nanoTime() + gap;
+                if (at > end) {
+                    return;
+                }
+                Thread.sleep(gap / 1_000_000, (int) (gap % 1_000_000));
+                driver.post(phase, inst, cust);
             }
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
+        });
     }
 
     /** One message at a time, each waiting for its reply: the LLM slot is always free when the turn starts. */
@@ -290,11 +265,9 @@ class CapacityBench {
         double normal = cfg.compression;
         cfg.compression = cfg.ingestCompression;
         ingest(cfg, driver, "warmup-ingest", cfg.ingestWarmupSeconds);
-        long deadline = System.nanoTime() + (long) (cfg.drainTimeoutS * 1e9);
-        while (Ledger.unanswered(ledger.sentIn("warmup-ingest"), ledger) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        log("warm-up flood drained, unanswered " + Ledger.unanswered(ledger.sentIn("warmup-ingest"), ledger));
+        long unanswered = ledger.awaitAnswered(ledger.sentIn("warmup-ingest"),
+                System.nanoTime() + (long) (cfg.drainTimeoutS * 1e9));
+        log("warm-up flood drained, unanswered " + unanswered);
         cfg.compression = normal;
     }
 
@@ -304,20 +277,12 @@ class CapacityBench {
                 + cfg.compression);
         long end = System.nanoTime() + (long) (seconds * 1e9);
         java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
-        List<Thread> threads = new ArrayList<>();
-        for (int k = 0; k < cfg.ingestConnections; k++) {
-            Thread t = new Thread(() -> {
-                while (System.nanoTime() < end) {
-                    long n = next.getAndIncrement() % cfg.ingestConversations;
-                    driver.post(phase, (int) (n % cfg.instances), 10_000 + (int) (n / cfg.instances));
-                }
-            }, "ingest-" + k);
-            threads.add(t);
-            t.start();
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
+        inParallel("ingest", cfg.ingestConnections, k -> {
+            while (System.nanoTime() < end) {
+                long n = next.getAndIncrement() % cfg.ingestConversations;
+                driver.post(phase, (int) (n % cfg.instances), 10_000 + (int) (n / cfg.instances));
+            }
+        });
         // The flood ran against the LLM at ingest-compression (real speed by default: a real LLM answers under one
         // turn during a 10 s burst). Its backlog is then drained fast: this phase measures ingest.
         cfg.compression = Math.max(cfg.compression, cfg.drainCompression);

@@ -105,4 +105,17 @@ final class Ledger {
     static long unanswered(Collection<Sent> list, Ledger ledger) {
         return list.stream().filter(Sent::accepted).filter(s -> !ledger.answers.containsKey(s.marker)).count();
     }
+
+    /**
+     * Waits until every accepted message of the list has been answered, or {@code deadlineNanos} (on the
+     * {@link System#nanoTime()} clock) has passed.
+     *
+     * @return how many accepted messages still have no answer
+     */
+    long awaitAnswered(Collection<Sent> list, long deadlineNanos) throws InterruptedException {
+        while (unanswered(list, this) > 0 && System.nanoTime() < deadlineNanos) {
+            Thread.sleep(100);
+        }
+        return unanswered(list, this);
+    }
 }
