@@ -30,10 +30,6 @@ class CapacityBench {
 
     @Test
     void capacity() throws Exception {
-        // The simulators answer with TCP_NODELAY, like Ollama (Go) and Evolution API (Node.js); read by the JDK
-        // HttpServer when its first instance is created. Without it, Nagle's algorithm and delayed ACKs add about
-        // 40 ms to some responses, which the harness would wrongly count as gateway overhead.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
         BenchConfig cfg = new BenchConfig();
         Ledger ledger = new Ledger();
         Analysis a = new Analysis(cfg, ledger);

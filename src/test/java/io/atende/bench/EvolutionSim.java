@@ -4,15 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,25 +20,17 @@ final class EvolutionSim implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Ledger ledger;
     private final String apiKey;
-    private final HttpServer server;
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "evolution-sim");
-        t.setDaemon(true);
-        return t;
-    });
+    private final SimServer server;
     final AtomicInteger rejected = new AtomicInteger();
 
     EvolutionSim(Ledger ledger, String apiKey) throws IOException {
         this.ledger = ledger;
         this.apiKey = apiKey;
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
-        server.setExecutor(pool);
-        server.createContext("/", this::handle);
-        server.start();
+        this.server = new SimServer("evolution-sim", this::handle);
     }
 
     String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return server.baseUrl();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -87,17 +73,11 @@ final class EvolutionSim implements AutoCloseable {
     }
 
     private static void write(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(b);
-        }
+        SimServer.writeJson(ex, status, body);
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        pool.shutdownNow();
+        server.close();
     }
 }

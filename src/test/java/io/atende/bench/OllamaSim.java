@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,8 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -42,12 +38,7 @@ final class OllamaSim implements AutoCloseable {
 
     private final BenchConfig cfg;
     private final Ledger ledger;
-    private final HttpServer server;
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "ollama-sim");
-        t.setDaemon(true);
-        return t;
-    });
+    private final SimServer server;
     private final Semaphore slots;
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -60,14 +51,11 @@ final class OllamaSim implements AutoCloseable {
         this.slots = new Semaphore(cfg.llmSlots, true);
         this.upstream = cfg.realOllama == null ? null
                 : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
-        server.setExecutor(pool);
-        server.createContext("/", this::handle);
-        server.start();
+        this.server = new SimServer("ollama-sim", this::handle);
     }
 
     String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return server.baseUrl();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -256,17 +244,11 @@ final class OllamaSim implements AutoCloseable {
     }
 
     private static void write(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(b);
-        }
+        SimServer.writeJson(ex, status, body);
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        pool.shutdownNow();
+        server.close();
     }
 }

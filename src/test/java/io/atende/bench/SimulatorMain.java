@@ -12,7 +12,6 @@ public final class SimulatorMain {
     }
 
     public static void main(String[] args) throws Exception {
-        System.setProperty("sun.net.httpserver.nodelay", "true");
         OllamaSim sim = new OllamaSim(new BenchConfig(), new Ledger());
         System.out.println("Ollama simulator listening on " + sim.baseUrl());
         Thread.currentThread().join();
