@@ -37,8 +37,7 @@ class ConversationLeasesTest {
 
     @BeforeEach
     void open() {
-        db = Database.open(new Database.Settings(TestPostgres.newDatabase(), "postgres", "", dataDir, 4,
-                Duration.ofSeconds(3)));
+        db = TestPostgres.openMigrated(dataDir, Duration.ofSeconds(3));
         tx = new Transactions(db.dataSource());
         a = queue("replica-a");
         b = queue("replica-b");

@@ -41,8 +41,7 @@ class GroupCommitTest {
 
     @BeforeEach
     void open() {
-        db = Database.open(new Database.Settings(TestPostgres.newDatabase(), "postgres", "", dataDir, 4,
-                Duration.ofSeconds(10)));
+        db = TestPostgres.openMigrated(dataDir, Duration.ofSeconds(10));
         tx = new Transactions(db.dataSource());
         tx.inTransaction(c -> Sql.update(c, "create table t (v int primary key check (v >= 0), xid bigint)"));
     }

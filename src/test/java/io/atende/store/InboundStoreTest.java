@@ -34,8 +34,7 @@ class InboundStoreTest {
 
     @BeforeEach
     void open() {
-        db = Database.open(new Database.Settings(TestPostgres.newDatabase(), "postgres", "", dataDir, 4,
-                Duration.ofSeconds(10)));
+        db = TestPostgres.openMigrated(dataDir, Duration.ofSeconds(10));
         tx = new Transactions(db.dataSource());
     }
 

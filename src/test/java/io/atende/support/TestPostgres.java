@@ -1,12 +1,15 @@
 package io.atende.support;
 
+import io.atende.store.Database;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -50,5 +53,13 @@ public final class TestPostgres {
             throw new IllegalStateException(e);
         }
         return s.getJdbcUrl("postgres", name);
+    }
+
+    /**
+     * A fresh database with Atende's schema (Flyway), behind a pool of 4: what tests of the store and the queue
+     * run against. The caller stops it.
+     */
+    public static Database openMigrated(Path dataDir, Duration connectTimeout) {
+        return Database.open(new Database.Settings(newDatabase(), "postgres", "", dataDir, 4, connectTimeout));
     }
 }
