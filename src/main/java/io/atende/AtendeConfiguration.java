@@ -175,7 +175,7 @@ public class AtendeConfiguration implements CamelConfiguration {
                 new ReplySplitter(integer(props, "atende.reply.max-chars")), slotsNow,
                 new ConversationQueue.Lease(nodeId, Duration.ofSeconds(leaseSeconds)));
         queue.observeWaits(metrics::waited);
-        // A round that found every slot taken is trusted until the next safety-net poll would run anyway.
+        // While this replica's own turns hold every slot, wake-ups skip the claim; trusted at most one poll period.
         queue.trustFullFor(Duration.ofMillis(integer(props, "atende.dispatch.poll-ms")));
         registry.bind("conversationQueue", queue);
         registry.bind("queuedForTheLlm", IntakeDecisions.queuedForTheLlm());
