@@ -102,9 +102,7 @@ public final class DeadLetterStore {
                       join instances i on i.id = m.instance_id
                      where l.id = ?
                        for update of m, c""",
-                    rs -> new Target(new OutboundMessage(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8)),
-                            rs.getString(9), rs.getString(10)), letterId);
+                    rs -> new Target(OutboundMessage.fromRow(rs), rs.getString(9), rs.getString(10)), letterId);
             if (t == null || !"dead".equals(t.status())) {
                 throw new DeadLetterConflictException(letterId, Reason.NOT_DEAD);
             }

@@ -435,14 +435,9 @@ public final class ConversationQueue {
     }
 
     private static List<List<OutboundMessage>> pendingReplies(Connection c, List<Long> conversations) throws SQLException {
-        List<OutboundMessage> pending = Sql.query(c, """
-                select m.id, m.conversation_id, i.name, c.contact_jid, m.kind, m.text, m.part_index, m.part_count
-                  from messages m join conversations c on c.id = m.conversation_id join instances i on i.id = m.instance_id
-                 where m.direction = 'out' and m.status in ('ready', 'sending') and m.conversation_id = any(?)
-                 order by m.conversation_id, m.id""",
-                rs -> new OutboundMessage(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8)),
-                (Object) conversations.toArray(Long[]::new));
+        List<OutboundMessage> pending = Sql.query(c,
+                OutboundMessage.SELECT_PENDING + "m.conversation_id = any(?) order by m.conversation_id, m.id",
+                OutboundMessage::fromRow, (Object) conversations.toArray(Long[]::new));
         List<List<OutboundMessage>> grouped = new ArrayList<>();
         for (OutboundMessage m : pending) {
             if (grouped.isEmpty() || grouped.get(grouped.size() - 1).get(0).conversationId() != m.conversationId()) {
@@ -473,13 +468,9 @@ public final class ConversationQueue {
                            waiting_since = (select min(m.received_at) from messages m
                                              where m.conversation_id = c.id and m.direction = 'in' and m.status = 'waiting')
                      where c.state = 'answering' and %s""".formatted(mine), lease.owner());
-            List<OutboundMessage> pending = Sql.query(c, """
-                    select m.id, m.conversation_id, i.name, c.contact_jid, m.kind, m.text, m.part_index, m.part_count
-                      from messages m join conversations c on c.id = m.conversation_id join instances i on i.id = m.instance_id
-                     where m.direction = 'out' and m.status in ('ready', 'sending') and %s
-                     order by m.conversation_id, m.id""".formatted(mine),
-                    rs -> new OutboundMessage(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8)), lease.owner());
+            List<OutboundMessage> pending = Sql.query(c,
+                    OutboundMessage.SELECT_PENDING + mine + " order by m.conversation_id, m.id",
+                    OutboundMessage::fromRow, lease.owner());
             // The replies this replica delivers now are its own.
             Sql.update(c, """
                     update conversations c set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'

@@ -61,13 +61,7 @@ public final class OutboundBatches {
         if ("answer".equals(n.path("kind").asText()) && !queue.adoptReply(conversationId)) {
             return List.of();
         }
-        return tx.inTransaction(c -> Sql.query(c, """
-                select m.id, m.conversation_id, i.name, c.contact_jid, m.kind, m.text, m.part_index, m.part_count
-                  from messages m join conversations c on c.id = m.conversation_id join instances i on i.id = m.instance_id
-                 where m.id = any(?) and m.direction = 'out' and m.status in ('ready', 'sending')
-                 order by m.id""",
-                rs -> new OutboundMessage(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8)),
-                (Object) ids.toArray(Long[]::new)));
+        return tx.inTransaction(c -> Sql.query(c, OutboundMessage.SELECT_PENDING + "m.id = any(?) order by m.id",
+                OutboundMessage::fromRow, (Object) ids.toArray(Long[]::new)));
     }
 }
