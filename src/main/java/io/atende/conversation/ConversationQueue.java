@@ -435,11 +435,15 @@ public final class ConversationQueue {
     }
 
     private static List<List<OutboundMessage>> pendingReplies(Connection c, List<Long> conversations) throws SQLException {
-        List<OutboundMessage> pending = Sql.query(c,
+        return byConversation(Sql.query(c,
                 OutboundMessage.SELECT_PENDING + "m.conversation_id = any(?) order by m.conversation_id, m.id",
-                OutboundMessage::fromRow, (Object) conversations.toArray(Long[]::new));
+                OutboundMessage::fromRow, (Object) conversations.toArray(Long[]::new)));
+    }
+
+    /** Parts ordered by conversation, then id: one list per conversation, in order. */
+    private static List<List<OutboundMessage>> byConversation(List<OutboundMessage> parts) {
         List<List<OutboundMessage>> grouped = new ArrayList<>();
-        for (OutboundMessage m : pending) {
+        for (OutboundMessage m : parts) {
             if (grouped.isEmpty() || grouped.get(grouped.size() - 1).get(0).conversationId() != m.conversationId()) {
                 grouped.add(new ArrayList<>());
             }
@@ -482,18 +486,11 @@ public final class ConversationQueue {
                      where c.state = 'replying' and c.lease_owner = ? and not exists (
                         select 1 from messages m where m.conversation_id = c.id and m.direction = 'out'
                            and m.status in ('ready', 'sending'))""", lease.owner());
-            List<List<OutboundMessage>> grouped = new ArrayList<>();
-            for (OutboundMessage m : pending) {
-                if (grouped.isEmpty() || grouped.get(grouped.size() - 1).get(0).conversationId() != m.conversationId()) {
-                    grouped.add(new ArrayList<>());
-                }
-                grouped.get(grouped.size() - 1).add(m);
-            }
             if (turns > 0 || !pending.isEmpty()) {
                 LOG.info("Recovered after restart: {} message(s) waiting again for the LLM, {} reply part(s) to deliver",
                         turns, pending.size());
             }
-            return grouped;
+            return byConversation(pending);
         });
     }
 }
