@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +31,6 @@ import java.util.function.BiConsumer;
 public final class ConversationQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConversationQueue.class);
-    private static final long CLAIM_LOCK = 0x61746e64L; // "atnd"
 
     /**
      * @param debounce            messages closer than this become one turn (quiet time after the last message)
@@ -154,70 +154,28 @@ public final class ConversationQueue {
 
     private List<ClaimedTurn> claimRound() {
         int slotsNow = slots.getAsInt();
-        List<ClaimedTurn> turns = tx.inTransaction(c -> {
-            Sql.query(c, "select pg_advisory_xact_lock(?)", rs -> null, CLAIM_LOCK);
-            long busy = Sql.oneLong(c, "select count(*) from conversations where state = 'answering'");
-            List<ClaimedTurn> claimed = new ArrayList<>();
-            for (long free = slotsNow - busy; free > 0; free--) {
-                ClaimedTurn turn = claimOne(c);
-                if (turn == null) {
-                    break;
-                }
-                claimed.add(turn);
-            }
-            return claimed;
-        });
-        turnsHere.addAndGet(turns.size());
+        // One call (V9__turn_functions.sql): the advisory lock, the free slots, and each claim, in one round trip.
+        record Claim(ClaimedTurn turn, Duration waited) {
+        }
+        List<Claim> claims = tx.inOneStatement(c -> Sql.query(c,
+                "select * from atende_claim_turns(?, ?, ?, ?, ?)",
+                rs -> new Claim(claimedTurn(rs), Duration.ofMillis(rs.getLong("waited_ms"))),
+                slotsNow, settings.debounce().toMillis(), settings.debounceMax().toMillis(), lease.owner(),
+                lease.duration().toMillis()));
+        turnsHere.addAndGet(claims.size());
         lastRoundNanos = System.nanoTime();
+        List<ClaimedTurn> turns = new ArrayList<>(claims.size());
+        for (Claim claim : claims) {
+            waitObserver.accept(claim.turn().instance(), claim.waited());
+            turns.add(claim.turn());
+        }
         return turns;
     }
 
-    private ClaimedTurn claimOne(Connection c) throws SQLException {
-        record Candidate(long id, long instanceId, String instance, String contact, long waitedMillis) {
-        }
-        Candidate next = Sql.one(c, """
-                select c.id, c.instance_id, i.name, c.contact_jid,
-                       (extract(epoch from now() - c.waiting_since) * 1000)::bigint
-                  from conversations c join instances i on i.id = c.instance_id
-                 where c.state = 'idle' and c.waiting_since is not null
-                   and (c.not_before is null or c.not_before <= now())
-                   -- debounce: the customer has paused, or has been typing for too long already
-                   and (c.last_inbound_at <= now() - ? * interval '1 millisecond'
-                        or c.waiting_since <= now() - ? * interval '1 millisecond')
-                 order by i.served_seq nulls first, c.waiting_since, c.id
-                 limit 1
-                 for update of c skip locked""",
-                rs -> new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getLong(5)),
-                settings.debounce().toMillis(), settings.debounceMax().toMillis());
-        if (next == null) {
-            return null;
-        }
-        record Pending(long id, String text) {
-        }
-        List<Pending> pending = Sql.query(c, """
-                update messages set status = 'answering', updated_at = now()
-                 where conversation_id = ? and direction = 'in' and status = 'waiting'
-                returning id, text""", rs -> new Pending(rs.getLong(1), rs.getString(2)), next.id());
-        pending = new ArrayList<>(pending);
-        pending.sort((a, b) -> Long.compare(a.id(), b.id()));
-        if (pending.isEmpty()) {
-            Sql.update(c, """
-                    update conversations set state = 'idle', state_since = now(), waiting_since = null,
-                           lease_owner = null, lease_until = null
-                     where id = ?""", next.id());
-        } else {
-            Sql.update(c, """
-                    update conversations set state = 'answering', state_since = now(), waiting_since = null,
-                           lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
-                     where id = ?""", lease.owner(), lease.duration().toMillis(), next.id());
-        }
-        Sql.update(c, "update instances set served_seq = nextval('serve_seq') where id = ?", next.instanceId());
-        if (pending.isEmpty()) {
-            return claimOne(c); // a stale marker: cleared, look further
-        }
-        waitObserver.accept(next.instance(), Duration.ofMillis(next.waitedMillis()));
-        return new ClaimedTurn(next.id(), next.instanceId(), next.instance(), next.contact(),
-                pending.stream().map(Pending::id).toList(), pending.stream().map(Pending::text).toList());
+    private static ClaimedTurn claimedTurn(ResultSet rs) throws SQLException {
+        return new ClaimedTurn(rs.getLong("conversation_id"), rs.getLong("instance_id"), rs.getString("instance"),
+                rs.getString("contact_jid"), List.of((Long[]) rs.getArray("message_ids").getArray()),
+                List.of((String[]) rs.getArray("texts").getArray()));
     }
 
     /**
@@ -237,36 +195,23 @@ public final class ConversationQueue {
         if (parts.isEmpty()) {
             throw new IllegalStateException("the model returned an empty reply");
         }
-        return tx.inTransaction(c -> {
-            if (!stillOwned(c, turn)) {
-                LOG.warn("Answer for conversation {} discarded: its lease was taken over by another replica "
-                        + "(the turn is answered there, once)", turn.conversationId());
-                return List.<OutboundMessage>of();
-            }
-            Sql.update(c, """
-                    update messages set status = 'answered', updated_at = now()
-                     where id = any(?) and status = 'answering'""", (Object) turn.messageIds().toArray(Long[]::new));
-            List<OutboundMessage> out = new ArrayList<>();
-            for (int i = 0; i < parts.size(); i++) {
-                boolean first = i == 0;
-                long id = Sql.oneLong(c, """
-                        insert into messages (instance_id, conversation_id, direction, kind, text, status, answers_up_to,
-                                              part_index, part_count, llm_input_tokens, llm_output_tokens, llm_millis)
-                        values (?, ?, 'out', 'answer', ?, 'ready', ?, ?, ?, ?, ?, ?)
-                        returning id""",
-                        turn.instanceId(), turn.conversationId(), parts.get(i), turn.lastMessageId(), i, parts.size(),
-                        first ? answer.inputTokens() : null, first ? answer.outputTokens() : null,
-                        first ? (int) Math.min(Integer.MAX_VALUE, answer.millis()) : null);
-                out.add(new OutboundMessage(id, turn.conversationId(), turn.instance(), turn.contactJid(), "answer",
-                        parts.get(i), i, parts.size()));
-            }
-            Sql.update(c, """
-                    update conversations set state = 'replying', state_since = now(), llm_failures = 0, not_before = null,
-                           busy_noticed_at = null, fallback_sent_at = null,
-                           lease_until = now() + ? * interval '1 millisecond'
-                     where id = ?""", lease.duration().toMillis(), turn.conversationId());
-            return out;
-        });
+        List<Long> ids = tx.inOneStatement(c -> Sql.query(c,
+                "select message_id from atende_store_answer(?, ?, ?, ?, ?, ?, ?, ?, ?) order by part_index",
+                rs -> rs.getLong(1),
+                turn.conversationId(), lease.owner(), lease.duration().toMillis(),
+                turn.messageIds().toArray(Long[]::new), parts.toArray(String[]::new), turn.lastMessageId(),
+                answer.inputTokens(), answer.outputTokens(), (int) Math.min(Integer.MAX_VALUE, answer.millis())));
+        if (ids.isEmpty()) {
+            LOG.warn("Answer for conversation {} discarded: its lease was taken over by another replica "
+                    + "(the turn is answered there, once)", turn.conversationId());
+            return List.of();
+        }
+        List<OutboundMessage> out = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            out.add(new OutboundMessage(ids.get(i), turn.conversationId(), turn.instance(), turn.contactJid(), "answer",
+                    parts.get(i), i, parts.size()));
+        }
+        return out;
     }
 
     /**
@@ -353,7 +298,7 @@ public final class ConversationQueue {
     }
 
     public void replyFinished(long conversationId) {
-        tx.inTransaction(c -> Sql.update(c, """
+        tx.inOneStatement(c -> Sql.update(c, """
                 update conversations set state = 'idle', state_since = now(), lease_owner = null, lease_until = null
                  where id = ? and state = 'replying' and (lease_owner = ? or lease_owner is null)""",
                 conversationId, lease.owner()));

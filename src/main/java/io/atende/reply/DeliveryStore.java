@@ -29,24 +29,28 @@ public final class DeliveryStore {
 
     /** True when this part still has to be sent (a recovered or replayed part may already be final). */
     public boolean stillPending(OutboundMessage m) {
-        return tx.inTransaction(c -> Sql.oneLong(c,
+        return tx.inOneStatement(c -> Sql.oneLong(c,
                 "select id from messages where id = ? and status in ('ready', 'sending')", m.id()) != null);
     }
 
     /** Marks the part as being sent and opens an attempt row; returns the attempt id. */
     public long attemptStarted(OutboundMessage m) {
-        return tx.inTransaction(c -> {
-            Sql.update(c, "update messages set status = 'sending', updated_at = now() where id = ?", m.id());
-            return Sql.oneLong(c, """
-                    insert into delivery_attempts (message_id, attempt)
-                    values (?, (select count(*) + 1 from delivery_attempts where message_id = ?))
-                    returning id""", m.id(), m.id());
-        });
+        // One statement (its own transaction): the part's status and the attempt row, in one round trip.
+        Long attempt = tx.inOneStatement(c -> Sql.oneLong(c, """
+                with part as (
+                    update messages set status = 'sending', updated_at = now() where id = ? returning id)
+                insert into delivery_attempts (message_id, attempt)
+                select part.id, (select count(*) + 1 from delivery_attempts a where a.message_id = part.id) from part
+                returning id""", m.id()));
+        if (attempt == null) {
+            throw new IllegalStateException("reply part " + m.id() + " is not in the database");
+        }
+        return attempt;
     }
 
     public void attemptFinished(long attemptId, Integer httpStatus, String outcome, String error, long startedNanos) {
         metrics.send(Duration.ofNanos(System.nanoTime() - startedNanos), outcome);
-        tx.inTransaction(c -> Sql.update(c, """
+        tx.inOneStatement(c -> Sql.update(c, """
                 update delivery_attempts set finished_at = now(), http_status = ?, outcome = ?, error = ?
                  where id = ?""", httpStatus, outcome, error, attemptId));
     }
@@ -60,7 +64,7 @@ public final class DeliveryStore {
      * @return the start of the first and of the last such attempt, or null when there is none
      */
     public Unconfirmed unconfirmed(OutboundMessage m) {
-        return tx.inTransaction(c -> Sql.one(c, """
+        return tx.inOneStatement(c -> Sql.one(c, """
                 select min(started_at), max(started_at), count(*) from delivery_attempts
                  where message_id = ? and (outcome = 'pending' or (outcome = 'retry' and http_status is null))
                 having count(*) > 0""",
@@ -134,7 +138,7 @@ public final class DeliveryStore {
     /** Evolution accepted the part (201): keep its WhatsApp id so a fromMe echo of it is recognised as ours. */
     public void sent(OutboundMessage m, String waMessageId) {
         // With the update, how long ago the customer's message this part answers arrived (reply time).
-        Long sinceCustomerMillis = tx.inTransaction(c -> Sql.oneLong(c, """
+        Long sinceCustomerMillis = tx.inOneStatement(c -> Sql.oneLong(c, """
                 update messages o set status = 'sent', wa_message_id = ?, updated_at = now() where o.id = ?
                 returning (select (extract(epoch from now() - r.received_at) * 1000)::bigint
                              from messages r where r.id = o.answers_up_to)""",
