@@ -27,10 +27,28 @@ public final class DeliveryStore {
         this.metrics = metrics;
     }
 
-    /** True when this part still has to be sent (a recovered or replayed part may already be final). */
-    public boolean stillPending(OutboundMessage m) {
-        return tx.inOneStatement(c -> Sql.oneLong(c,
-                "select id from messages where id = ? and status in ('ready', 'sending')", m.id()) != null);
+    /**
+     * Where the part stands before a send, in one statement: whether it still has to be sent (a recovered or replayed
+     * part may already be final), and its unconfirmed attempts (see {@link #unconfirmed}).
+     */
+    public PartState state(OutboundMessage m) {
+        PartState state = tx.inOneStatement(c -> Sql.one(c, """
+                select m.status in ('ready', 'sending'), u.first_started, u.last_started, u.n
+                  from messages m
+                  cross join lateral (
+                      select min(a.started_at) as first_started, max(a.started_at) as last_started, count(*) as n
+                        from delivery_attempts a
+                       where a.message_id = m.id
+                         and (a.outcome = 'pending' or (a.outcome = 'retry' and a.http_status is null))) u
+                 where m.id = ?""",
+                rs -> new PartState(rs.getBoolean(1), rs.getInt(4) == 0 ? null
+                        : new Unconfirmed(rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(), rs.getInt(4))),
+                m.id()));
+        return state != null ? state : new PartState(false, null);
+    }
+
+    /** A part's state before a send: still to be sent or not, and its unconfirmed attempts (null when none). */
+    public record PartState(boolean pending, Unconfirmed unconfirmed) {
     }
 
     /** Marks the part as being sent and opens an attempt row; returns the attempt id. */

@@ -37,6 +37,8 @@ public final class SendReconciler {
     static final int PAGE_SIZE = 200;
 
     static final String UNCONFIRMED = "atendeUnconfirmed";
+    /** The part's state read by {@link #stillToSend}, used once by the {@link #inspect} that follows it. */
+    static final String KNOWN_STATE = "atendePartState";
     /** Set to true when Evolution had already sent the part: the delivery route then skips the sendText. */
     public static final String ALREADY_SENT = "atendeAlreadySent";
 
@@ -83,6 +85,20 @@ public final class SendReconciler {
     }
 
     /**
+     * Body in: the {@link OutboundMessage}. True when the part still has to be sent (a recovered or replayed part may
+     * already be final). The same statement reads its unconfirmed attempts, which the first {@link #inspect} then
+     * uses instead of asking PostgreSQL again (a retry asks again).
+     */
+    public boolean stillToSend(Exchange exchange) {
+        OutboundMessage m = exchange.getMessage().getBody(OutboundMessage.class);
+        DeliveryStore.PartState state = store.state(m);
+        if (state.pending()) {
+            exchange.setProperty(KNOWN_STATE, state);
+        }
+        return state.pending();
+    }
+
+    /**
      * Body in: the {@link OutboundMessage} about to be sent. Leaves the question in a property when an earlier
      * attempt is unconfirmed, nothing otherwise.
      *
@@ -92,7 +108,9 @@ public final class SendReconciler {
         exchange.removeProperty(UNCONFIRMED);
         exchange.removeProperty(ALREADY_SENT);
         OutboundMessage m = exchange.getMessage().getBody(OutboundMessage.class);
-        DeliveryStore.Unconfirmed open = store.unconfirmed(m);
+        DeliveryStore.PartState known = exchange.getProperty(KNOWN_STATE, DeliveryStore.PartState.class);
+        exchange.removeProperty(KNOWN_STATE);
+        DeliveryStore.Unconfirmed open = known != null ? known.unconfirmed() : store.unconfirmed(m);
         if (open == null) {
             return;
         }

@@ -40,6 +40,8 @@ final class BenchConfig {
     final double fairnessLoad = d("fairness-load", 0.4);
     final int floodFactor = i("flood-factor", 10);
     final int overheadSamples = i("overhead-samples", 150);
+    /** Wake-ups the machine-floor probe times before the gateways start (20 ms apart); 0: no probe. */
+    final int wakeProbeSamples = i("wake-probe-samples", 500);
     /**
      * Turns per warm-up sender (10 senders, each waiting for its answer before the next message) before run 2,
      * whose overhead phase times single turns in milliseconds: enough turns for the JIT to compile the claim, LLM and

@@ -36,6 +36,9 @@ class CapacityBench {
         a.report.put("generated_at", Instant.now().toString());
         a.report.put("commit", Machine.gitCommit());
         a.report.put("machine", Machine.describe());
+        if (cfg.wakeProbeSamples > 0) {
+            a.report.put("wake_up_floor", WakeUpProbe.measure(cfg.wakeProbeSamples, 20));
+        }
         a.report.put("config", cfg.shown);
         boolean real = cfg.realOllama != null;
         if (real && !reachable(cfg.realOllama)) {

@@ -34,7 +34,7 @@ final class EvolutionSim implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
-        long arrival = System.nanoTime();
+        long arrival = SimServer.arrivalNs();
         try (ex) {
             String path = ex.getRequestURI().getPath();
             String prefix = "/message/sendText/";

@@ -99,6 +99,17 @@ final class Markdown {
             sb.append("| ").append(e.getKey()).append(" | ").append(a == null ? "- (debounce in the path)" : trio(a))
                     .append(" | ").append(b == null ? "-" : trio(b)).append(" |\n");
         }
+        Map<String, Object> floor = (Map<String, Object>) r.get("wake_up_floor");
+        if (floor != null) {
+            Map<String, Object> w = (Map<String, Object>) floor.get("wake_up_ms");
+            sb.append("\nThe machine's floor (`WakeUpProbe`, before the gateways start): a thread parked after ")
+                    .append(floor.get("idle_before_each_ms")).append(" ms of idleness runs again ")
+                    .append(w.get("p50")).append(" ms (p50) / ").append(w.get("p99")).append(" ms (p99) / ")
+                    .append(w.get("max")).append(" ms (max) after another thread unparks it (")
+                    .append(w.get("n")).append(" wake-ups; share over 1 ms: ").append(floor.get("share_over_1_ms"))
+                    .append("). Each way of a turn is a chain of about ten such hand-offs (gateway threads, and "
+                            + "PostgreSQL's backend and back for each statement); see before-after.md, section 6.\n");
+        }
 
         sb.append("\n## Fairness: wait from \"claimable\" to LLM request, per instance (s)\n\n");
         sb.append("| Instance |");

@@ -59,7 +59,7 @@ final class OllamaSim implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
-        long arrival = System.nanoTime();
+        long arrival = SimServer.arrivalNs();
         try (ex) {
             String path = ex.getRequestURI().getPath();
             if ("GET".equals(ex.getRequestMethod()) && "/api/version".equals(path)) {

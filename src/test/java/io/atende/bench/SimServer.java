@@ -11,7 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-/** The HTTP side both simulators share: a JDK HttpServer on a free loopback port, one thread per request. */
+/**
+ * The HTTP side both simulators share: a JDK HttpServer on a free loopback port, one thread per request. A request's
+ * arrival is stamped on the server's dispatcher thread, as soon as its head is parsed, before it is handed to a
+ * worker thread: the wake-up of that worker is the harness's own latency, not the gateway's.
+ */
 final class SimServer implements AutoCloseable {
 
     static {
@@ -20,6 +24,8 @@ final class SimServer implements AutoCloseable {
         // 40 ms to some responses, which the harness would wrongly count as gateway overhead.
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
+
+    private static final ThreadLocal<Long> ARRIVAL = new ThreadLocal<>();
 
     private final HttpServer server;
     private final ExecutorService pool;
@@ -31,13 +37,30 @@ final class SimServer implements AutoCloseable {
             return t;
         });
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
-        server.setExecutor(pool);
+        // Runs on the dispatcher thread, which has just parsed the request head.
+        server.setExecutor(exchange -> {
+            long arrival = System.nanoTime();
+            pool.execute(() -> {
+                ARRIVAL.set(arrival);
+                try {
+                    exchange.run();
+                } finally {
+                    ARRIVAL.remove();
+                }
+            });
+        });
         server.createContext("/", handler);
         server.start();
     }
 
     String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** In a handler: when the dispatcher thread had parsed this request's head (System.nanoTime). */
+    static long arrivalNs() {
+        Long arrival = ARRIVAL.get();
+        return arrival != null ? arrival : System.nanoTime();
     }
 
     /** A complete JSON response. */
