@@ -4,6 +4,14 @@
 -- shared VPS the waits for that scheduling, not the statements' work, made the tail of the time between a
 -- customer's message and the LLM call (and between the LLM's answer and the sendText). The logic is unchanged; it
 -- moved here from ConversationQueue, which calls these in autocommit mode (the call is its own transaction).
+--
+-- Both commit without waiting for the WAL flush (synchronous_commit off for their own transaction only): neither
+-- is a promise made to anyone outside. If PostgreSQL itself crashed and lost a claim, the messages are simply
+-- waiting again, and the answer of the lost turn is discarded because the conversation is no longer 'answering'
+-- under this lease; if it lost a stored answer, that turn is claimed and answered again. No reply can go out on a
+-- lost commit: the send attempt that precedes every sendText (DeliveryStore.attemptStarted) commits synchronously,
+-- and a synchronous commit flushes the whole WAL before it, the answer included. The webhook's commit, which the
+-- ack promises, stays synchronous (GroupCommit).
 
 -- One claim round: as many ready conversations as there are free LLM slots, the instance served least recently
 -- first (round robin), inside it the conversation waiting longest. Claims are serialised by a transaction-scoped
@@ -28,6 +36,7 @@ declare
     v_ids   bigint[];
     v_texts text[];
 begin
+    perform set_config('synchronous_commit', 'off', true); -- see the header
     perform pg_advisory_xact_lock(1635020388); -- 0x61746e64, "atnd": the key ConversationQueue used before V9
     select p_slots - count(*) into v_free from conversations c where c.state = 'answering';
     while v_free > 0 loop
@@ -102,6 +111,7 @@ declare
     v_instance bigint;
     v_count    integer := coalesce(array_length(p_parts, 1), 0);
 begin
+    perform set_config('synchronous_commit', 'off', true); -- see the header
     select c.instance_id into v_instance from conversations c
      where c.id = p_conversation and c.state = 'answering' and c.lease_owner = p_owner
        for update;
