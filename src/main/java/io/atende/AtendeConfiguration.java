@@ -171,7 +171,8 @@ public class AtendeConfiguration implements CamelConfiguration {
                 Duration.ofMillis(integer(props, "atende.llm.retry-base-ms")),
                 Duration.ofMillis(integer(props, "atende.llm.retry-max-ms")),
                 text(props, "atende.llm.fallback-text"),
-                Boolean.parseBoolean(text(props, "atende.llm.answer-after-recovery"))),
+                Boolean.parseBoolean(text(props, "atende.llm.answer-after-recovery")),
+                integer(props, "atende.history.turns")),
                 new ReplySplitter(integer(props, "atende.reply.max-chars")), slotsNow,
                 new ConversationQueue.Lease(nodeId, Duration.ofSeconds(leaseSeconds)));
         queue.observeWaits(metrics::waited);
@@ -181,7 +182,7 @@ public class AtendeConfiguration implements CamelConfiguration {
         registry.bind("queuedForTheLlm", IntakeDecisions.queuedForTheLlm());
         registry.bind("noticeOwed", IntakeDecisions.noticeOwed());
         registry.bind("llmSlotMayBeFree", IntakeDecisions.llmSlotMayBeFree(queue));
-        registry.bind("backlogMonitor", new BacklogMonitor(tx, metrics));
+        registry.bind("backlogMonitor", new BacklogMonitor(metrics));
         LOG.info("Transport: {}; this replica is '{}' (leases of {} s)", transport, nodeId, leaseSeconds);
         registry.bind("conversationPrompt", new ConversationPrompt(new PromptBuilder(
                 text(props, "atende.llm.system-prompt"), numCtx, maxReplyTokens,

@@ -17,16 +17,19 @@
 -- first (round robin), inside it the conversation waiting longest. Claims are serialised by a transaction-scoped
 -- advisory lock, so the conversations in 'answering' never outnumber p_slots, whatever the number of claimers or
 -- replicas. Each claimed conversation moves to 'answering' under the caller's lease; its waiting messages move to
--- 'answering' and come back, oldest first. A conversation marked waiting that has no waiting message left (a stale
--- marker) is cleared and does not use a slot.
+-- 'answering' and come back, oldest first, with the conversation's history: its last p_history_turns answered
+-- customer texts and stored answers, oldest first (what sql/history.sql loaded in a second round trip before V9).
+-- A conversation marked waiting that has no waiting message left (a stale marker) is cleared and does not use a
+-- slot.
 create or replace function atende_claim_turns(
     p_slots           integer,
     p_debounce_ms     bigint,
     p_debounce_max_ms bigint,
     p_owner           text,
-    p_lease_ms        bigint)
+    p_lease_ms        bigint,
+    p_history_turns   integer)
 returns table (conversation_id bigint, instance_id bigint, instance text, contact_jid text, waited_ms bigint,
-               message_ids bigint[], texts text[])
+               message_ids bigint[], texts text[], history_directions text[], history_texts text[])
 language plpgsql
 as $$
 #variable_conflict use_column
@@ -35,6 +38,8 @@ declare
     v_next  record;
     v_ids   bigint[];
     v_texts text[];
+    v_hdirs text[];
+    v_htexts text[];
 begin
     perform set_config('synchronous_commit', 'off', true); -- see the header
     perform pg_advisory_xact_lock(1635020388); -- 0x61746e64, "atnd": the key ConversationQueue used before V9
@@ -74,6 +79,15 @@ begin
         update instances i set served_seq = nextval('serve_seq') where i.id = v_next.instance_id;
 
         if v_ids is not null then
+            select array_agg(h.direction order by h.id), array_agg(h.text order by h.id)
+              into v_hdirs, v_htexts
+              from (select m.id, m.direction, m.text
+                      from messages m
+                     where m.conversation_id = v_next.id
+                       and ((m.direction = 'in' and m.kind = 'text' and m.status in ('answered', 'fallback'))
+                         or (m.direction = 'out' and m.kind = 'answer' and m.status in ('ready', 'sending', 'sent')))
+                     order by m.id desc
+                     limit p_history_turns) h;
             conversation_id := v_next.id;
             instance_id := v_next.instance_id;
             instance := v_next.name;
@@ -81,6 +95,8 @@ begin
             waited_ms := v_next.waited;
             message_ids := v_ids;
             texts := v_texts;
+            history_directions := coalesce(v_hdirs, '{}');
+            history_texts := coalesce(v_htexts, '{}');
             return next;
             v_free := v_free - 1;
         end if;

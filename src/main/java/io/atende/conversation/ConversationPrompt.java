@@ -3,10 +3,8 @@ package io.atende.conversation;
 import dev.langchain4j.data.message.ChatMessage;
 
 import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
-/** Joins the history loaded by the route (camel-sql rows) with the claimed turn into the LLM's message list. */
+/** The claimed turn (its history and its pending messages) as the LLM's message list. */
 public final class ConversationPrompt {
 
     private final PromptBuilder builder;
@@ -15,7 +13,7 @@ public final class ConversationPrompt {
         this.builder = builder;
     }
 
-    public ArrayList<ChatMessage> build(List<Map<String, Object>> historyRows, ClaimedTurn turn) {
-        return builder.build(HistoryTurn.fromRows(historyRows == null ? List.of() : historyRows), turn.texts());
+    public ArrayList<ChatMessage> build(ClaimedTurn turn) {
+        return builder.build(turn.history(), turn.texts());
     }
 }

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
@@ -37,12 +38,16 @@ public final class ConversationQueue {
      * @param debounceMax         a customer who keeps typing is still answered after this long
      * @param fallbackText        sent at once when the LLM fails (once per wait); blank: none
      * @param answerAfterRecovery keep failed turns pending and answer them when the LLM is back (else: fallback only)
+     * @param historyTurns        earlier messages (customer texts and answers) each claimed turn carries for the prompt
      */
     public record Settings(int llmSlots, Duration debounce, Duration debounceMax, Duration retryBase,
-                           Duration retryMax, String fallbackText, boolean answerAfterRecovery) {
+                           Duration retryMax, String fallbackText, boolean answerAfterRecovery, int historyTurns) {
         public Settings {
             if (llmSlots < 1) {
                 throw new IllegalArgumentException("atende.llm.parallel must be at least 1");
+            }
+            if (historyTurns < 0) {
+                throw new IllegalArgumentException("atende.history.turns must not be negative");
             }
             fallbackText = fallbackText == null ? "" : fallbackText.strip();
         }
@@ -154,14 +159,15 @@ public final class ConversationQueue {
 
     private List<ClaimedTurn> claimRound() {
         int slotsNow = slots.getAsInt();
-        // One call (V9__turn_functions.sql): the advisory lock, the free slots, and each claim, in one round trip.
+        // One call (V9__turn_functions.sql): the advisory lock, the free slots, each claim and its history, in one
+        // round trip.
         record Claim(ClaimedTurn turn, Duration waited) {
         }
         List<Claim> claims = tx.inOneStatement(c -> Sql.query(c,
-                "select * from atende_claim_turns(?, ?, ?, ?, ?)",
+                "select * from atende_claim_turns(?, ?, ?, ?, ?, ?)",
                 rs -> new Claim(claimedTurn(rs), Duration.ofMillis(rs.getLong("waited_ms"))),
                 slotsNow, settings.debounce().toMillis(), settings.debounceMax().toMillis(), lease.owner(),
-                lease.duration().toMillis()));
+                lease.duration().toMillis(), settings.historyTurns()));
         turnsHere.addAndGet(claims.size());
         lastRoundNanos = System.nanoTime();
         List<ClaimedTurn> turns = new ArrayList<>(claims.size());
@@ -175,7 +181,9 @@ public final class ConversationQueue {
     private static ClaimedTurn claimedTurn(ResultSet rs) throws SQLException {
         return new ClaimedTurn(rs.getLong("conversation_id"), rs.getLong("instance_id"), rs.getString("instance"),
                 rs.getString("contact_jid"), List.of((Long[]) rs.getArray("message_ids").getArray()),
-                List.of((String[]) rs.getArray("texts").getArray()));
+                List.of((String[]) rs.getArray("texts").getArray()),
+                HistoryTurn.fromColumns(Arrays.asList((String[]) rs.getArray("history_directions").getArray()),
+                        Arrays.asList((String[]) rs.getArray("history_texts").getArray())));
     }
 
     /**

@@ -1,44 +1,44 @@
 package io.atende.support;
 
-import io.atende.store.Sql;
-import io.atende.store.Transactions;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Refreshes the cached backlog gauges ({@code atende_backlog{instance}}, {@code atende_backlog_oldest_wait_seconds})
- * from the durable queue. Called by a timer route, never by a scrape: one grouped query over the partial index of
- * waiting conversations, whatever the scrape rate.
+ * Publishes the cached backlog gauges ({@code atende_backlog{instance}}, {@code atende_backlog_oldest_wait_seconds})
+ * from the rows of {@code sql/backlog.sql}, which a timer route reads at a fixed pace: a scrape never queries
+ * PostgreSQL, whatever its rate.
  */
 public final class BacklogMonitor {
 
-    private final Transactions tx;
     private final AtendeMetrics metrics;
 
-    public BacklogMonitor(Transactions tx, AtendeMetrics metrics) {
-        this.tx = tx;
+    public BacklogMonitor(AtendeMetrics metrics) {
         this.metrics = metrics;
     }
 
-    /** @return the figures just published, by instance */
-    public Map<String, AtendeMetrics.BacklogFigures> refresh() {
-        record Row(String instance, long conversations, double oldestSeconds) {
-        }
-        List<Row> rows = tx.inTransaction(c -> Sql.query(c, """
-                select i.name, count(c.id),
-                       coalesce(extract(epoch from now() - min(c.waiting_since)), 0)
-                  from instances i
-                  left join conversations c
-                    on c.instance_id = i.id and c.state = 'idle' and c.waiting_since is not null
-                 group by i.name""",
-                rs -> new Row(rs.getString(1), rs.getLong(2), rs.getDouble(3))));
+    /**
+     * @param rows camel-sql rows with the columns {@code instance}, {@code conversations} and
+     *             {@code oldest_wait_seconds}
+     * @return the figures just published, by instance
+     */
+    public Map<String, AtendeMetrics.BacklogFigures> publish(List<Map<String, Object>> rows) {
         Map<String, AtendeMetrics.BacklogFigures> figures = new LinkedHashMap<>();
-        for (Row r : rows) {
-            figures.put(r.instance(), new AtendeMetrics.BacklogFigures(r.conversations(), Math.max(0, r.oldestSeconds())));
+        for (Map<String, Object> row : rows == null ? List.<Map<String, Object>>of() : rows) {
+            Object instance = row.get("instance");
+            if (instance == null) {
+                continue;
+            }
+            figures.put(instance.toString(), new AtendeMetrics.BacklogFigures(number(row, "conversations").longValue(),
+                    Math.max(0, number(row, "oldest_wait_seconds").doubleValue())));
         }
         metrics.backlog(figures);
         return figures;
+    }
+
+    // count(*) arrives as a Long, extract(epoch ...) as a BigDecimal (PostgreSQL 14+) or a Double.
+    private static Number number(Map<String, Object> row, String column) {
+        Object v = row.get(column);
+        return v instanceof Number n ? n : 0;
     }
 }

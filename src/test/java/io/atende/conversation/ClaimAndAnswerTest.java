@@ -45,7 +45,7 @@ class ClaimAndAnswerTest {
 
     ConversationQueue queue(int slots, Duration debounce) {
         var settings = new ConversationQueue.Settings(slots, debounce, Duration.ofSeconds(30), Duration.ofMillis(100),
-                Duration.ofSeconds(1), "", true);
+                Duration.ofSeconds(1), "", true, 10);
         return new ConversationQueue(tx, settings, new ReplySplitter(20), settings::llmSlots,
                 new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
     }
@@ -118,6 +118,49 @@ class ClaimAndAnswerTest {
         long answering = tx.inTransaction(c -> Sql.oneLong(c,
                 "select count(*) from messages where conversation_id = ? and status = 'answering'", paused));
         assertThat(answering).isEqualTo(3);
+    }
+
+    @Test
+    void aClaimedTurnCarriesTheConversationsLastAnsweredMessagesOldestFirst() {
+        long conv = waiting("loja", "cliente", 1_000, 1_000, "primeira pergunta");
+        ConversationQueue queue = queue(1, Duration.ZERO);
+        queue.answered(queue.claimReady().get(0), new LlmAnswer("primeira resposta", 1, 1, 1));
+        queue.replyFinished(conv);
+        long instance = instance("loja");
+        tx.inTransaction(c -> {
+            Sql.update(c, """
+                    insert into messages (instance_id, conversation_id, direction, wa_message_id, kind, text, status)
+                    values (?, ?, 'in', 'pergunta-2', 'text', 'segunda pergunta', 'waiting'),
+                           (?, ?, 'in', 'foto', 'media', null, 'ignored')""", instance, conv, instance, conv);
+            return Sql.update(c, "update conversations set waiting_since = now(), last_inbound_at = now() where id = ?", conv);
+        });
+
+        ClaimedTurn turn = queue.claimReady().get(0);
+
+        assertThat(turn.texts()).containsExactly("segunda pergunta");
+        assertThat(turn.history()).containsExactly(
+                new HistoryTurn(HistoryTurn.Role.USER, "primeira pergunta"),
+                new HistoryTurn(HistoryTurn.Role.ASSISTANT, "primeira resposta"));
+        // The window is ATENDE_HISTORY_TURNS messages, the newest ones.
+        var oneTurn = new ConversationQueue.Settings(1, Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(100),
+                Duration.ofSeconds(1), "", true, 1);
+        ConversationQueue narrow = new ConversationQueue(tx, oneTurn, new ReplySplitter(20), oneTurn::llmSlots,
+                new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
+        queue.answered(turn, new LlmAnswer("segunda resposta", 1, 1, 1));
+        queue.replyFinished(conv);
+        waitingAgain(conv, "terceira pergunta");
+        assertThat(narrow.claimReady().get(0).history()).containsExactly(
+                new HistoryTurn(HistoryTurn.Role.ASSISTANT, "segunda resposta"));
+    }
+
+    void waitingAgain(long conv, String text) {
+        long instance = instance("loja");
+        tx.inTransaction(c -> {
+            Sql.update(c, """
+                    insert into messages (instance_id, conversation_id, direction, wa_message_id, kind, text, status)
+                    values (?, ?, 'in', ?, 'text', ?, 'waiting')""", instance, conv, "id-" + text, text);
+            return Sql.update(c, "update conversations set waiting_since = now(), last_inbound_at = now() where id = ?", conv);
+        });
     }
 
     @Test

@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
 class ConversationLeasesTest {
 
     static final ConversationQueue.Settings SETTINGS = new ConversationQueue.Settings(2, Duration.ZERO,
-            Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofSeconds(1), "", true);
+            Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofSeconds(1), "", true, 10);
 
     @TempDir
     Path dataDir;

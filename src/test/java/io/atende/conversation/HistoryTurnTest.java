@@ -3,73 +3,51 @@ package io.atende.conversation;
 import io.atende.conversation.HistoryTurn.Role;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class HistoryTurnTest {
 
-    private static Map<String, Object> row(String directionKey, Object direction, String textKey, Object text) {
-        // Not Map.of: camel-sql rows may hold nulls.
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("id", 1L);
-        row.put(directionKey, direction);
-        row.put(textKey, text);
-        return row;
-    }
-
     @Test
     void mapsDirectionsToRolesInOrder() {
-        List<Map<String, Object>> rows = List.of(
-                row("direction", "in", "text", "Oi, vocês abrem sábado?"),
-                row("direction", "out", "text", "Sim, das 9h às 13h."),
-                row("direction", "in", "text", "Obrigado!"));
-
-        assertThat(HistoryTurn.fromRows(rows)).containsExactly(
+        assertThat(HistoryTurn.fromColumns(List.of("in", "out", "in"),
+                List.of("Oi, vocês abrem sábado?", "Sim, das 9h às 13h.", "Obrigado!"))).containsExactly(
                 new HistoryTurn(Role.USER, "Oi, vocês abrem sábado?"),
                 new HistoryTurn(Role.ASSISTANT, "Sim, das 9h às 13h."),
                 new HistoryTurn(Role.USER, "Obrigado!"));
     }
 
     @Test
-    void columnNamesAndDirectionValuesAreCaseInsensitive() {
-        List<Map<String, Object>> rows = List.of(
-                row("DIRECTION", "IN", "Text", "pergunta"),
-                row("Direction", " out ", "TEXT", "resposta"));
-
-        assertThat(HistoryTurn.fromRows(rows)).containsExactly(
+    void directionValuesAreCaseInsensitive() {
+        assertThat(HistoryTurn.fromColumns(List.of("IN", " out "), List.of("pergunta", "resposta"))).containsExactly(
                 new HistoryTurn(Role.USER, "pergunta"),
                 new HistoryTurn(Role.ASSISTANT, "resposta"));
     }
 
     @Test
-    void skipsRowsWithoutTextOrWithUnknownDirection() {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        rows.add(row("direction", "in", "text", null));       // media message
-        rows.add(row("direction", "out", "text", "   \n"));
-        rows.add(row("direction", "sideways", "text", "??"));
-        rows.add(row("direction", null, "text", "sem direção"));
-        rows.add(null);
-        rows.add(new HashMap<>());
-        rows.add(row("direction", "in", "text", "a única que vale"));
+    void skipsEntriesWithoutTextOrWithUnknownDirection() {
+        List<String> directions = Arrays.asList("in", "out", "sideways", null, "in");
+        List<String> texts = Arrays.asList(null, "   \n", "??", "sem direção", "a única que vale");
 
-        assertThat(HistoryTurn.fromRows(rows)).containsExactly(new HistoryTurn(Role.USER, "a única que vale"));
+        assertThat(HistoryTurn.fromColumns(directions, texts))
+                .containsExactly(new HistoryTurn(Role.USER, "a única que vale"));
     }
 
     @Test
-    void nullOrEmptyRowsGiveEmptyHistory() {
-        assertThat(HistoryTurn.fromRows(null)).isEmpty();
-        assertThat(HistoryTurn.fromRows(List.of())).isEmpty();
+    void missingOrEmptyColumnsGiveEmptyHistory() {
+        assertThat(HistoryTurn.fromColumns(null, null)).isEmpty();
+        assertThat(HistoryTurn.fromColumns(List.of(), List.of())).isEmpty();
+        // Parallel arrays of different lengths: only the complete pairs count.
+        assertThat(HistoryTurn.fromColumns(List.of("in", "out"), List.of("oi"))).containsExactly(
+                new HistoryTurn(Role.USER, "oi"));
     }
 
     @Test
     void resultIsUnmodifiable() {
-        List<HistoryTurn> turns = HistoryTurn.fromRows(List.of(row("direction", "in", "text", "oi")));
+        List<HistoryTurn> turns = HistoryTurn.fromColumns(List.of("in"), List.of("oi"));
         assertThatThrownBy(() -> turns.add(new HistoryTurn(Role.USER, "x")))
                 .isInstanceOf(UnsupportedOperationException.class);
     }
