@@ -39,7 +39,9 @@ final class BenchConfig {
     final double fairnessSeconds = d("fairness-s", 90);
     final double fairnessLoad = d("fairness-load", 0.4);
     final int floodFactor = i("flood-factor", 10);
-    final int overheadSamples = i("overhead-samples", 150);
+    final int overheadSamples = i("overhead-samples", 300);
+    /** Turns of the overhead phase's own shape run just before it, excluded from the figures. */
+    final int overheadWarmupSamples = i("overhead-warmup-samples", 150);
     /** Wake-ups the machine-floor probe times before the gateways start (20 ms apart); 0: no probe. */
     final int wakeProbeSamples = i("wake-probe-samples", 500);
     /**

@@ -80,6 +80,10 @@ class CapacityBench {
                     warmUp(cfg, ledger, driver, "warmup2", 30);
                     if (cfg.runs("overhead")) {
                         warmUpTurns(cfg, ledger, driver, "warmup2-turns", cfg.overheadWarmupPerSender);
+                        // Then the phase's own shape (one turn at a time, the LLM at the phase's speed), excluded:
+                        // the closed-loop turns run the LLM at drain speed, and after them the JIT still compiled
+                        // about 400 methods (110 of them at C2) during the timed turns (-XX:+PrintCompilation).
+                        sequentialTurns(ledger, driver, "warmup2-overhead", cfg.overheadWarmupSamples, 5000, cfg.instances);
                         settle(cfg, gw);
                     }
                     if (cfg.runs("overhead")) a.phase("overhead", gw, () -> overhead(cfg, ledger, driver));
@@ -248,9 +252,14 @@ class CapacityBench {
 
     /** One message at a time, each waiting for its reply: the LLM slot is always free when the turn starts. */
     private static void overhead(BenchConfig cfg, Ledger ledger, Driver driver) throws Exception {
-        log("overhead: " + cfg.overheadSamples + " sequential exchanges with a free slot");
-        for (int k = 0; k < cfg.overheadSamples; k++) {
-            Ledger.Sent s = driver.post("overhead", k % cfg.instances, 3000 + k);
+        sequentialTurns(ledger, driver, "overhead", cfg.overheadSamples, 3000, cfg.instances);
+    }
+
+    private static void sequentialTurns(Ledger ledger, Driver driver, String phase, int turns, int firstCustomer,
+                                        int instances) throws Exception {
+        log(phase + ": " + turns + " sequential exchanges with a free slot");
+        for (int k = 0; k < turns; k++) {
+            Ledger.Sent s = driver.post(phase, k % instances, firstCustomer + k);
             ledger.awaitAnswer(s.marker, 60_000);
             Thread.sleep(20);
         }
