@@ -28,27 +28,48 @@ public final class DeliveryStore {
     }
 
     /**
-     * Where the part stands before a send, in one statement: whether it still has to be sent (a recovered or replayed
-     * part may already be final), and its unconfirmed attempts (see {@link #unconfirmed}).
+     * The start of a part's delivery, in one statement (one round trip, committed before any sendText): whether the
+     * part still has to be sent (a recovered or replayed part may already be final), its unconfirmed attempts (see
+     * {@link #unconfirmed}), and, when it is still to be sent and has none, its first attempt of this delivery,
+     * opened as {@link #attemptStarted} would open it. With unconfirmed attempts nothing is written: Evolution is
+     * asked first (SendReconciler), and the attempt is opened after that.
      */
-    public PartState state(OutboundMessage m) {
-        PartState state = tx.inOneStatement(c -> Sql.one(c, """
-                select m.status in ('ready', 'sending'), u.first_started, u.last_started, u.n
-                  from messages m
-                  cross join lateral (
-                      select min(a.started_at) as first_started, max(a.started_at) as last_started, count(*) as n
-                        from delivery_attempts a
-                       where a.message_id = m.id
-                         and (a.outcome = 'pending' or (a.outcome = 'retry' and a.http_status is null))) u
-                 where m.id = ?""",
-                rs -> new PartState(rs.getBoolean(1), rs.getInt(4) == 0 ? null
-                        : new Unconfirmed(rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(), rs.getInt(4))),
+    public SendStart beginSend(OutboundMessage m) {
+        SendStart start = tx.inOneStatement(c -> Sql.one(c, """
+                with part as (
+                    select m.id, m.status in ('ready', 'sending') as pending, u.first_started, u.last_started, u.n
+                      from messages m
+                      cross join lateral (
+                          select min(a.started_at) as first_started, max(a.started_at) as last_started,
+                                 count(*) as n
+                            from delivery_attempts a
+                           where a.message_id = m.id
+                             and (a.outcome = 'pending' or (a.outcome = 'retry' and a.http_status is null))) u
+                     where m.id = ?),
+                sending as (
+                    update messages m set status = 'sending', updated_at = now()
+                      from part
+                     where m.id = part.id and part.pending and part.n = 0
+                    returning m.id),
+                attempt as (
+                    insert into delivery_attempts (message_id, attempt)
+                    select sending.id, (select count(*) + 1 from delivery_attempts a where a.message_id = sending.id)
+                      from sending
+                    returning id)
+                select part.pending, part.first_started, part.last_started, part.n, (select attempt.id from attempt)
+                  from part""",
+                rs -> new SendStart(rs.getBoolean(1), rs.getInt(4) == 0 ? null
+                        : new Unconfirmed(rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(), rs.getInt(4)),
+                        (Long) rs.getObject(5)),
                 m.id()));
-        return state != null ? state : new PartState(false, null);
+        return start != null ? start : new SendStart(false, null, null);
     }
 
-    /** A part's state before a send: still to be sent or not, and its unconfirmed attempts (null when none). */
-    public record PartState(boolean pending, Unconfirmed unconfirmed) {
+    /**
+     * A part's delivery start: still to be sent or not, its unconfirmed attempts (null when none), and the attempt
+     * opened for it (null when none was: the part is final, or Evolution must be asked about an earlier attempt first).
+     */
+    public record SendStart(boolean pending, Unconfirmed unconfirmed, Long attemptId) {
     }
 
     /** Marks the part as being sent and opens an attempt row; returns the attempt id. */

@@ -13,6 +13,8 @@ public final class EvolutionDelivery {
 
     static final String OUTBOUND = "atendeOutbound";
     static final String ATTEMPT_ID = "atendeAttemptId";
+    /** An attempt already opened for this part by the delivery's first read (SendReconciler.stillToSend), used once. */
+    static final String OPENED_ATTEMPT = "atendeOpenedAttempt";
     static final String STARTED = "atendeAttemptStarted";
     /** URL-encoded instance name, for the endpoint URI. */
     static final String INSTANCE_PATH = "atendeInstancePath";
@@ -31,11 +33,16 @@ public final class EvolutionDelivery {
         this.breakers = breakers;
     }
 
-    /** Body in: the {@link OutboundMessage}. Body out: the JSON request, with only the headers Evolution needs. */
+    /**
+     * Body in: the {@link OutboundMessage}. Body out: the JSON request, with only the headers Evolution needs. The
+     * attempt is the one the delivery's first read opened, or (on a retry, or after a reconciliation) a new one.
+     */
     public void prepareAttempt(Exchange exchange) {
         OutboundMessage m = exchange.getMessage().getBody(OutboundMessage.class);
         exchange.setProperty(OUTBOUND, m);
-        exchange.setProperty(ATTEMPT_ID, store.attemptStarted(m));
+        Long opened = exchange.getProperty(OPENED_ATTEMPT, Long.class);
+        exchange.removeProperty(OPENED_ATTEMPT);
+        exchange.setProperty(ATTEMPT_ID, opened != null ? opened : store.attemptStarted(m));
         exchange.setProperty(STARTED, System.nanoTime());
         CircuitBreaker breaker = breakers.forInstance(m.instance());
         if (!breaker.tryAcquirePermission()) {

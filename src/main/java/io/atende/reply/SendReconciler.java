@@ -37,8 +37,8 @@ public final class SendReconciler {
     static final int PAGE_SIZE = 200;
 
     static final String UNCONFIRMED = "atendeUnconfirmed";
-    /** The part's state read by {@link #stillToSend}, used once by the {@link #inspect} that follows it. */
-    static final String KNOWN_STATE = "atendePartState";
+    /** The delivery start read by {@link #stillToSend}, used once by the {@link #inspect} that follows it. */
+    static final String KNOWN_STATE = "atendeSendStart";
     /** Set to true when Evolution had already sent the part: the delivery route then skips the sendText. */
     public static final String ALREADY_SENT = "atendeAlreadySent";
 
@@ -86,16 +86,20 @@ public final class SendReconciler {
 
     /**
      * Body in: the {@link OutboundMessage}. True when the part still has to be sent (a recovered or replayed part may
-     * already be final). The same statement reads its unconfirmed attempts, which the first {@link #inspect} then
-     * uses instead of asking PostgreSQL again (a retry asks again).
+     * already be final). The same statement ({@link DeliveryStore#beginSend}) reads its unconfirmed attempts, which
+     * the first {@link #inspect} then uses instead of asking PostgreSQL again (a retry asks again), and, when there
+     * is none, opens the part's attempt, which the first {@link EvolutionDelivery#prepareAttempt} then uses.
      */
     public boolean stillToSend(Exchange exchange) {
         OutboundMessage m = exchange.getMessage().getBody(OutboundMessage.class);
-        DeliveryStore.PartState state = store.state(m);
-        if (state.pending()) {
-            exchange.setProperty(KNOWN_STATE, state);
+        DeliveryStore.SendStart start = store.beginSend(m);
+        if (start.pending()) {
+            exchange.setProperty(KNOWN_STATE, start);
+            if (start.attemptId() != null) {
+                exchange.setProperty(EvolutionDelivery.OPENED_ATTEMPT, start.attemptId());
+            }
         }
-        return state.pending();
+        return start.pending();
     }
 
     /**
@@ -108,7 +112,7 @@ public final class SendReconciler {
         exchange.removeProperty(UNCONFIRMED);
         exchange.removeProperty(ALREADY_SENT);
         OutboundMessage m = exchange.getMessage().getBody(OutboundMessage.class);
-        DeliveryStore.PartState known = exchange.getProperty(KNOWN_STATE, DeliveryStore.PartState.class);
+        DeliveryStore.SendStart known = exchange.getProperty(KNOWN_STATE, DeliveryStore.SendStart.class);
         exchange.removeProperty(KNOWN_STATE);
         DeliveryStore.Unconfirmed open = known != null ? known.unconfirmed() : store.unconfirmed(m);
         if (open == null) {
