@@ -107,8 +107,9 @@ final class Markdown {
                     .append(w.get("p50")).append(" ms (p50) / ").append(w.get("p99")).append(" ms (p99) / ")
                     .append(w.get("max")).append(" ms (max) after another thread unparks it (")
                     .append(w.get("n")).append(" wake-ups; share over 1 ms: ").append(floor.get("share_over_1_ms"))
-                    .append("). Each way of a turn is a chain of about ten such hand-offs (gateway threads, and "
-                            + "PostgreSQL's backend and back for each statement); see before-after.md, section 6.\n");
+                    .append("). Each way of a turn is a chain of six to ten such hand-offs (gateway threads, the "
+                            + "LLM client's threads, PostgreSQL's backend and back for each statement); see "
+                            + "before-after.md, section 6.\n");
         }
 
         sb.append("\n## Fairness: wait from \"claimable\" to LLM request, per instance (s)\n\n");
