@@ -2,16 +2,11 @@ package io.atende.conversation;
 
 import io.atende.reply.OutboundMessage;
 import io.atende.reply.ReplySplitter;
-import io.atende.store.Database;
 import io.atende.store.Sql;
-import io.atende.store.Transactions;
-import io.atende.support.TestPostgres;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.atende.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,32 +21,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ClaimAndAnswerTest {
 
-    @TempDir
-    Path dataDir;
-
-    Database db;
-    Transactions tx;
-
-    @BeforeEach
-    void open() {
-        db = TestPostgres.openMigrated(dataDir, Duration.ofSeconds(3));
-        tx = new Transactions(db.dataSource());
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        db.stop();
-    }
+    @RegisterExtension
+    final MigratedDatabase db = new MigratedDatabase();
 
     ConversationQueue queue(int slots, Duration debounce) {
         var settings = new ConversationQueue.Settings(slots, debounce, Duration.ofSeconds(30), Duration.ofMillis(100),
                 Duration.ofSeconds(1), "", true, 10);
-        return new ConversationQueue(tx, settings, new ReplySplitter(20), settings::llmSlots,
+        return new ConversationQueue(db.tx(), settings, new ReplySplitter(20), settings::llmSlots,
                 new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
     }
 
     long instance(String name) {
-        return tx.inTransaction(c -> {
+        return db.tx().inTransaction(c -> {
             Long id = Sql.oneLong(c, "select id from instances where name = ?", name);
             return id != null ? id : Sql.oneLong(c, "insert into instances (name) values (?) returning id", name);
         });
@@ -60,7 +41,7 @@ class ClaimAndAnswerTest {
     /** A conversation waiting since {@code waitedMs} ago, its last message {@code quietMs} ago, with these texts. */
     long waiting(String instanceName, String contact, long waitedMs, long quietMs, String... texts) {
         long instance = instance(instanceName);
-        return tx.inTransaction(c -> {
+        return db.tx().inTransaction(c -> {
             long conv = Sql.oneLong(c, """
                     insert into conversations (instance_id, contact_jid, waiting_since, last_inbound_at)
                     values (?, ?, now() - ? * interval '1 millisecond', now() - ? * interval '1 millisecond')
@@ -75,7 +56,7 @@ class ClaimAndAnswerTest {
     }
 
     String state(long conv) {
-        return tx.inTransaction(c -> Sql.one(c,
+        return db.tx().inTransaction(c -> Sql.one(c,
                 "select state || '/' || coalesce(lease_owner, '-') || '/' || (waiting_since is null) from conversations where id = ?",
                 rs -> rs.getString(1), conv));
     }
@@ -115,7 +96,7 @@ class ClaimAndAnswerTest {
         assertThat(turns.get(0).texts()).containsExactly("primeira", "segunda", "terceira");
         assertThat(turns.get(0).messageIds()).isSorted().hasSize(3);
         assertThat(state(typing)).isEqualTo("idle/-/false");
-        long answering = tx.inTransaction(c -> Sql.oneLong(c,
+        long answering = db.tx().inTransaction(c -> Sql.oneLong(c,
                 "select count(*) from messages where conversation_id = ? and status = 'answering'", paused));
         assertThat(answering).isEqualTo(3);
     }
@@ -127,7 +108,7 @@ class ClaimAndAnswerTest {
         queue.answered(queue.claimReady().get(0), new LlmAnswer("primeira resposta", 1, 1, 1));
         queue.replyFinished(conv);
         long instance = instance("loja");
-        tx.inTransaction(c -> {
+        db.tx().inTransaction(c -> {
             Sql.update(c, """
                     insert into messages (instance_id, conversation_id, direction, wa_message_id, kind, text, status)
                     values (?, ?, 'in', 'pergunta-2', 'text', 'segunda pergunta', 'waiting'),
@@ -144,7 +125,7 @@ class ClaimAndAnswerTest {
         // The window is ATENDE_HISTORY_TURNS messages, the newest ones.
         var oneTurn = new ConversationQueue.Settings(1, Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(100),
                 Duration.ofSeconds(1), "", true, 1);
-        ConversationQueue narrow = new ConversationQueue(tx, oneTurn, new ReplySplitter(20), oneTurn::llmSlots,
+        ConversationQueue narrow = new ConversationQueue(db.tx(), oneTurn, new ReplySplitter(20), oneTurn::llmSlots,
                 new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
         queue.answered(turn, new LlmAnswer("segunda resposta", 1, 1, 1));
         queue.replyFinished(conv);
@@ -155,7 +136,7 @@ class ClaimAndAnswerTest {
 
     void waitingAgain(long conv, String text) {
         long instance = instance("loja");
-        tx.inTransaction(c -> {
+        db.tx().inTransaction(c -> {
             Sql.update(c, """
                     insert into messages (instance_id, conversation_id, direction, wa_message_id, kind, text, status)
                     values (?, ?, 'in', ?, 'text', ?, 'waiting')""", instance, conv, "id-" + text, text);
@@ -190,7 +171,7 @@ class ClaimAndAnswerTest {
         record Row(long id, int index, int count, Integer inTokens, Integer outTokens, Integer millis, long answersUpTo,
                    String status, String text) {
         }
-        List<Row> rows = tx.inTransaction(c -> Sql.query(c, """
+        List<Row> rows = db.tx().inTransaction(c -> Sql.query(c, """
                 select id, part_index, part_count, llm_input_tokens, llm_output_tokens, llm_millis, answers_up_to,
                        status, text
                   from messages where conversation_id = ? and direction = 'out' order by id""",
@@ -213,7 +194,7 @@ class ClaimAndAnswerTest {
         }
         assertThat(texts).isEqualTo(parts.stream().map(OutboundMessage::text).toList());
         assertThat(state(conv)).isEqualTo("replying/replica-a/true");
-        long answered = tx.inTransaction(c -> Sql.oneLong(c,
+        long answered = db.tx().inTransaction(c -> Sql.oneLong(c,
                 "select count(*) from messages where conversation_id = ? and direction = 'in' and status = 'answered'", conv));
         assertThat(answered).isEqualTo(2);
         assertThat(queue.turnsInFlightHere()).isZero();

@@ -2,16 +2,12 @@ package io.atende.conversation;
 
 import io.atende.reply.OutboundMessage;
 import io.atende.reply.ReplySplitter;
-import io.atende.store.Database;
 import io.atende.store.Sql;
-import io.atende.store.Transactions;
-import io.atende.support.TestPostgres;
-import org.junit.jupiter.api.AfterEach;
+import io.atende.support.MigratedDatabase;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -27,35 +23,25 @@ class ConversationLeasesTest {
     static final ConversationQueue.Settings SETTINGS = new ConversationQueue.Settings(2, Duration.ZERO,
             Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofSeconds(1), "", true, 10);
 
-    @TempDir
-    Path dataDir;
-
-    Database db;
-    Transactions tx;
+    @RegisterExtension
+    final MigratedDatabase db = new MigratedDatabase();
     ConversationQueue a;
     ConversationQueue b;
 
     @BeforeEach
     void open() {
-        db = TestPostgres.openMigrated(dataDir, Duration.ofSeconds(3));
-        tx = new Transactions(db.dataSource());
         a = queue("replica-a");
         b = queue("replica-b");
     }
 
-    @AfterEach
-    void close() throws Exception {
-        db.stop();
-    }
-
     ConversationQueue queue(String owner) {
-        return new ConversationQueue(tx, SETTINGS, new ReplySplitter(4096), SETTINGS::llmSlots,
+        return new ConversationQueue(db.tx(), SETTINGS, new ReplySplitter(4096), SETTINGS::llmSlots,
                 new ConversationQueue.Lease(owner, Duration.ofSeconds(1)));
     }
 
     /** One conversation with one waiting customer message; returns the conversation id. */
     long waitingConversation(String contact, String text) {
-        return tx.inTransaction(c -> {
+        return db.tx().inTransaction(c -> {
             Long instance = Sql.oneLong(c, "select id from instances where name = 'loja'");
             if (instance == null) {
                 instance = Sql.oneLong(c, "insert into instances (name) values ('loja') returning id");
@@ -71,7 +57,7 @@ class ConversationLeasesTest {
     }
 
     String state(long conv) {
-        return tx.inTransaction(c -> Sql.one(c, "select state || '/' || coalesce(lease_owner, '-') from conversations where id = ?",
+        return db.tx().inTransaction(c -> Sql.one(c, "select state || '/' || coalesce(lease_owner, '-') from conversations where id = ?",
                 rs -> rs.getString(1), conv));
     }
 
@@ -114,7 +100,7 @@ class ConversationLeasesTest {
         assertThat(a.llmFailed(stale, new RuntimeException("x"))).isEmpty();
         assertThat(state(conv)).isEqualTo("answering/replica-b");
         assertThat(b.answered(again.get(0), new LlmAnswer("das 8h às 18h", 1, 1, 10))).hasSize(1);
-        long answers = tx.inTransaction(c -> Sql.oneLong(c,
+        long answers = db.tx().inTransaction(c -> Sql.oneLong(c,
                 "select count(*) from messages where conversation_id = ? and direction = 'out'", conv));
         assertThat(answers).as("exactly one reply").isEqualTo(1);
     }
@@ -152,7 +138,7 @@ class ConversationLeasesTest {
 
     /** Frees one LLM slot the way another replica would: this queue is not told. */
     void freeSlotBehindItsBack(long conv) {
-        tx.inTransaction(c -> Sql.update(c, "update conversations set state = 'replying' where id = ?", conv));
+        db.tx().inTransaction(c -> Sql.update(c, "update conversations set state = 'replying' where id = ?", conv));
     }
 
     @Test

@@ -1,18 +1,13 @@
 package io.atende.reply;
 
-import io.atende.store.Database;
 import io.atende.store.Sql;
-import io.atende.store.Transactions;
 import io.atende.support.AtendeMetrics;
-import io.atende.support.TestPostgres;
+import io.atende.support.MigratedDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,27 +15,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The one statement that starts a part's delivery ({@link DeliveryStore#beginSend}), on a real PostgreSQL. */
 class DeliveryStartTest {
 
-    @TempDir
-    Path dataDir;
-
-    Database db;
-    Transactions tx;
+    @RegisterExtension
+    final MigratedDatabase db = new MigratedDatabase();
     DeliveryStore store;
 
     @BeforeEach
     void open() {
-        db = TestPostgres.openMigrated(dataDir, Duration.ofSeconds(3));
-        tx = new Transactions(db.dataSource());
-        store = new DeliveryStore(tx, new AtendeMetrics(new SimpleMeterRegistry()));
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        db.stop();
+        store = new DeliveryStore(db.tx(), new AtendeMetrics(new SimpleMeterRegistry()));
     }
 
     OutboundMessage part(String status) {
-        return tx.inTransaction(c -> {
+        return db.tx().inTransaction(c -> {
             long instance = Sql.oneLong(c, "insert into instances (name) values ('loja') on conflict (name) do update set name = excluded.name returning id");
             long conv = Sql.oneLong(c, """
                     insert into conversations (instance_id, contact_jid) values (?, ?) returning id""",
@@ -53,20 +38,20 @@ class DeliveryStartTest {
     }
 
     void attempt(OutboundMessage m, String outcome, Integer httpStatus) {
-        tx.inTransaction(c -> Sql.update(c, """
+        db.tx().inTransaction(c -> Sql.update(c, """
                 insert into delivery_attempts (message_id, attempt, outcome, http_status)
                 values (?, (select count(*) + 1 from delivery_attempts where message_id = ?), ?, ?)""",
                 m.id(), m.id(), outcome, httpStatus));
     }
 
     List<String> attempts(OutboundMessage m) {
-        return tx.inTransaction(c -> Sql.query(c,
+        return db.tx().inTransaction(c -> Sql.query(c,
                 "select attempt || ':' || outcome from delivery_attempts where message_id = ? order by id",
                 rs -> rs.getString(1), m.id()));
     }
 
     String status(OutboundMessage m) {
-        return tx.inTransaction(c -> Sql.one(c, "select status from messages where id = ?", rs -> rs.getString(1), m.id()));
+        return db.tx().inTransaction(c -> Sql.one(c, "select status from messages where id = ?", rs -> rs.getString(1), m.id()));
     }
 
     @Test

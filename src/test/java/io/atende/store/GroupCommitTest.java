@@ -3,15 +3,13 @@ package io.atende.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.atende.support.FreePort;
-import io.atende.support.TestPostgres;
+import io.atende.support.MigratedDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -29,11 +27,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class GroupCommitTest {
 
-    @TempDir
-    Path dataDir;
-
-    Database db;
-    Transactions tx;
+    @RegisterExtension
+    final MigratedDatabase db = new MigratedDatabase();
     ExecutorService callers = Executors.newFixedThreadPool(24);
     final CountDownLatch firstRunning = new CountDownLatch(1);
     final CountDownLatch releaseFirst = new CountDownLatch(1);
@@ -41,9 +36,7 @@ class GroupCommitTest {
 
     @BeforeEach
     void open() {
-        db = TestPostgres.openMigrated(dataDir, Duration.ofSeconds(10));
-        tx = new Transactions(db.dataSource());
-        tx.inTransaction(c -> Sql.update(c, "create table t (v int primary key check (v >= 0), xid bigint)"));
+        db.tx().inTransaction(c -> Sql.update(c, "create table t (v int primary key check (v >= 0), xid bigint)"));
     }
 
     @AfterEach
@@ -52,12 +45,11 @@ class GroupCommitTest {
         if (commits != null) {
             commits.stop();
         }
-        db.stop();
     }
 
     /** Inserts v with its transaction id; unit 0 waits for the test's signal inside its transaction. */
     GroupCommit<Integer, Long> start(int maxBatch) {
-        commits = new GroupCommit<>("test-commit", tx, maxBatch, GroupCommit.eachItem((c, v) -> {
+        commits = new GroupCommit<>("test-commit", db.tx(), maxBatch, GroupCommit.eachItem((c, v) -> {
             if (v == 0) {
                 firstRunning.countDown();
                 await(releaseFirst);
@@ -184,7 +176,7 @@ class GroupCommitTest {
     }
 
     long count(String sql) {
-        return tx.inTransaction(c -> Sql.oneLong(c, sql));
+        return db.tx().inTransaction(c -> Sql.oneLong(c, sql));
     }
 
     static void await(CountDownLatch latch) {

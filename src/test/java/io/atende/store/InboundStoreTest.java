@@ -1,17 +1,14 @@
 package io.atende.store;
 
 import io.atende.ingest.InboundEvent;
-import io.atende.ingest.IngestOutcome;
 import io.atende.ingest.IngestOutcome.Status;
+import io.atende.ingest.IngestOutcome;
 import io.atende.llm.LlmStats;
-import io.atende.support.TestPostgres;
+import io.atende.support.MigratedDatabase;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,28 +23,18 @@ class InboundStoreTest {
 
     static final AtomicInteger IDS = new AtomicInteger();
 
-    @TempDir
-    Path dataDir;
-
-    Database db;
-    Transactions tx;
-
-    @BeforeEach
-    void open() {
-        db = TestPostgres.openMigrated(dataDir, Duration.ofSeconds(10));
-        tx = new Transactions(db.dataSource());
-    }
+    @RegisterExtension
+    final MigratedDatabase db = new MigratedDatabase();
 
     final java.util.List<InboundStore> stores = new java.util.ArrayList<>();
 
     @AfterEach
-    void close() throws Exception {
+    void close() {
         stores.forEach(s -> s.groupCommit().stop());
-        db.stop();
     }
 
     InboundStore store(double thresholdSeconds, double meanLlmSeconds) {
-        InboundStore s = new InboundStore(tx, "midia", new InboundStore.BusyNotice(1, thresholdSeconds,
+        InboundStore s = new InboundStore(db.tx(), "midia", new InboundStore.BusyNotice(1, thresholdSeconds,
                 "Você é o n.º {position} na fila", new LlmStats(meanLlmSeconds)), 64);
         stores.add(s);
         return s;
@@ -133,7 +120,7 @@ class InboundStoreTest {
         store.persist(text(phone(2)));
         // Nothing being answered: 2 ahead, (2 + 0 + 1) x 2 s = 6 s, no notice.
         assertThat(store.persist(text(phone(3))).notices()).isEmpty();
-        tx.inTransaction(c -> Sql.update(c, "update conversations set state = 'answering', waiting_since = null"
+        db.tx().inTransaction(c -> Sql.update(c, "update conversations set state = 'answering', waiting_since = null"
                 + " where contact_jid = ?", phone(1)));
         // 2 ahead (below the count limit of 3) and 1 being answered: (2 + 1 + 1) x 2 s = 8 s > 7 s.
         IngestOutcome fourth = store.persist(text(phone(4)));
@@ -150,13 +137,13 @@ class InboundStoreTest {
     }
 
     long count(String sql) {
-        return tx.inTransaction(c -> Sql.oneLong(c, sql));
+        return db.tx().inTransaction(c -> Sql.oneLong(c, sql));
     }
 
     // ---- group commit: a batch of webhooks in one transaction (what concurrent webhooks share)
 
     java.util.List<IngestOutcome> batch(InboundStore store, InboundEvent... events) {
-        return tx.inTransaction(c -> store.persistAll(c, java.util.List.of(events)));
+        return db.tx().inTransaction(c -> store.persistAll(c, java.util.List.of(events)));
     }
 
     @Test
