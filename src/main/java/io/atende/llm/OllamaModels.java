@@ -32,6 +32,8 @@ public final class OllamaModels {
                 .numPredict(maxReplyTokens)
                 .temperature(temperature)
                 .timeout(timeout)
+                // The route's thread writes the request and reads the answer (see BlockingHttpClient).
+                .httpClientBuilder(BlockingHttpClient.builder())
                 .build();
         return new StreamingChatAdapter(streaming, timeout, List.of(observer), metrics);
     }
