@@ -36,12 +36,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>
  * The read timeout LangChain4j gives it (the model's timeout, {@code OLLAMA_TIMEOUT_S}) bounds the whole call, as
  * before: when it passes, the connection is closed, which ends the blocked read, and the call fails with
- * LangChain4j's {@link TimeoutException}. Errors are reported as LangChain4j's own client reports them: a status
- * outside 2xx as an {@link HttpException} with the status and body.
+ * LangChain4j's {@link TimeoutException}. A blocked socket read does not answer {@link Thread#interrupt()}, so the
+ * calling thread is watched: when it is interrupted (a forced shutdown stops the route's threads that way) the
+ * connection is closed too, and the call fails at once. Errors are reported as LangChain4j's own client reports
+ * them: a status outside 2xx as an {@link HttpException} with the status and body.
  */
 final class BlockingHttpClient implements HttpClient {
 
-    /** Closes the connections of calls past their deadline; one daemon thread for the whole gateway. */
+    /** How often an in-flight call checks whether its thread was interrupted. */
+    private static final long INTERRUPT_CHECK_MS = 100;
+    /** Closes the connections of calls past their deadline or interrupted; one daemon thread for the whole gateway. */
     private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "atende-llm-deadline");
         t.setDaemon(true);
@@ -119,7 +123,7 @@ final class BlockingHttpClient implements HttpClient {
 
                 @Override
                 public void onError(Throwable error) {
-                    listener.onError(call.timedOut.get() ? call.timeoutError(error) : error);
+                    listener.onError(error instanceof IOException io ? call.failure(io) : error);
                 }
             };
             try (InputStream in = call.connection.getInputStream()) {
@@ -161,7 +165,9 @@ final class BlockingHttpClient implements HttpClient {
     private final class Call {
         final HttpURLConnection connection;
         final AtomicBoolean timedOut = new AtomicBoolean();
+        final AtomicBoolean interrupted = new AtomicBoolean();
         final ScheduledFuture<?> deadline;
+        final ScheduledFuture<?> interruptWatch;
 
         Call(HttpRequest request) {
             if (!request.formDataFields().isEmpty() || !request.formDataFiles().isEmpty()) {
@@ -176,6 +182,12 @@ final class BlockingHttpClient implements HttpClient {
                 timedOut.set(true);
                 connection.disconnect();
             }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Thread caller = Thread.currentThread();
+            interruptWatch = DEADLINES.scheduleWithFixedDelay(() -> {
+                if (caller.isInterrupted() && interrupted.compareAndSet(false, true)) {
+                    connection.disconnect();
+                }
+            }, INTERRUPT_CHECK_MS, INTERRUPT_CHECK_MS, TimeUnit.MILLISECONDS);
             try {
                 connection.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
                 connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
@@ -196,6 +208,9 @@ final class BlockingHttpClient implements HttpClient {
         }
 
         RuntimeException failure(IOException e) {
+            if (interrupted.get()) {
+                return new IllegalStateException("LLM call abandoned: its thread was interrupted", e);
+            }
             if (timedOut.get() || e instanceof java.net.SocketTimeoutException) {
                 return timeoutError(e);
             }
@@ -208,6 +223,7 @@ final class BlockingHttpClient implements HttpClient {
 
         void end() {
             deadline.cancel(false);
+            interruptWatch.cancel(false);
         }
     }
 

@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * the request, whatever the server does meanwhile). On timeout the stream is cancelled, which closes the connection so
  * Ollama stops generating, and a {@link TimeoutException} is thrown: the circuit breaker and the durable queue's
  * retry then treat it like any failed call. The listeners (token counts, durations) run as for any ChatModel.
+ * With {@link BlockingHttpClient} under the streaming model (as {@link OllamaModels} builds it), the stream is read
+ * on the caller's thread and the client enforces the same deadline; the wait here then returns at once, and its
+ * own timeout remains for any other streaming model.
  */
 public final class StreamingChatAdapter implements ChatModel {
 

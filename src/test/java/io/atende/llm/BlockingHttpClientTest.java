@@ -184,6 +184,23 @@ class BlockingHttpClientTest {
     }
 
     @Test
+    void anInterruptedCallerAbandonsTheCallAtOnce() throws Exception {
+        Recording listener = new Recording();
+        Thread caller = new Thread(() ->
+                client(Duration.ofSeconds(30)).execute(post(url("/hang")), LINES, listener));
+        caller.start();
+        Thread.sleep(300);
+        long interruptedAt = System.nanoTime();
+        caller.interrupt();
+        caller.join(5_000);
+
+        assertThat(caller.isAlive()).isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - interruptedAt)).isLessThan(Duration.ofSeconds(2));
+        assertThat(listener.seen).containsExactly("error");
+        assertThat(listener.error).isNotInstanceOf(TimeoutException.class).hasMessageContaining("interrupted");
+    }
+
+    @Test
     void aPlainRequestReturnsStatusHeadersAndBody() {
         SuccessfulHttpResponse response = client(Duration.ofSeconds(5)).execute(
                 HttpRequest.builder().method(HttpMethod.GET).url(url("/plain")).build());
