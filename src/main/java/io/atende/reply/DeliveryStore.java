@@ -7,6 +7,8 @@ import io.atende.support.LogMask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,6 +20,12 @@ public final class DeliveryStore {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryStore.class);
     /** Phone numbers and LIDs: 8 digits or more in a row. */
     private static final Pattern LONG_DIGIT_RUN = Pattern.compile("\\d{8,}");
+
+    /**
+     * An attempt whose fate Evolution never told us (see {@link #unconfirmed}), over the columns of
+     * {@code delivery_attempts}: the one definition every query about such attempts uses.
+     */
+    private static final String UNCONFIRMED = "(outcome = 'pending' or (outcome = 'retry' and http_status is null))";
 
     private final Transactions tx;
     private final AtendeMetrics metrics;
@@ -43,8 +51,7 @@ public final class DeliveryStore {
                           select min(a.started_at) as first_started, max(a.started_at) as last_started,
                                  count(*) as n
                             from delivery_attempts a
-                           where a.message_id = m.id
-                             and (a.outcome = 'pending' or (a.outcome = 'retry' and a.http_status is null))) u
+                           where a.message_id = m.id and %s) u
                      where m.id = ?),
                 sending as (
                     update messages m set status = 'sending', updated_at = now()
@@ -57,10 +64,8 @@ public final class DeliveryStore {
                       from sending
                     returning id)
                 select part.pending, part.first_started, part.last_started, part.n, (select attempt.id from attempt)
-                  from part""",
-                rs -> new SendStart(rs.getBoolean(1), rs.getInt(4) == 0 ? null
-                        : new Unconfirmed(rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(), rs.getInt(4)),
-                        (Long) rs.getObject(5)),
+                  from part""".formatted(UNCONFIRMED),
+                rs -> new SendStart(rs.getBoolean(1), Unconfirmed.from(rs, 2), (Long) rs.getObject(5)),
                 m.id()));
         return start != null ? start : new SendStart(false, null, null);
     }
@@ -105,14 +110,19 @@ public final class DeliveryStore {
     public Unconfirmed unconfirmed(OutboundMessage m) {
         return tx.inOneStatement(c -> Sql.one(c, """
                 select min(started_at), max(started_at), count(*) from delivery_attempts
-                 where message_id = ? and (outcome = 'pending' or (outcome = 'retry' and http_status is null))
-                having count(*) > 0""",
-                rs -> new Unconfirmed(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant(), rs.getInt(3)),
-                m.id()));
+                 where message_id = ? and %s""".formatted(UNCONFIRMED),
+                rs -> Unconfirmed.from(rs, 1), m.id()));
     }
 
     /** The unconfirmed attempts of one part: when the first and the last started, and how many there are. */
     public record Unconfirmed(Instant firstStarted, Instant lastStarted, int count) {
+
+        /** From the columns min(started_at), max(started_at), count(*) starting at {@code first}; null when none. */
+        static Unconfirmed from(ResultSet rs, int first) throws SQLException {
+            int count = rs.getInt(first + 2);
+            return count == 0 ? null : new Unconfirmed(rs.getTimestamp(first).toInstant(),
+                    rs.getTimestamp(first + 1).toInstant(), count);
+        }
     }
 
     /** Of these WhatsApp ids, the ones already recorded for another of our messages on the part's instance. */
@@ -146,12 +156,11 @@ public final class DeliveryStore {
     public void reconciled(OutboundMessage m, String waMessageId) {
         tx.inTransaction(c -> {
             Long last = Sql.oneLong(c, """
-                    select id from delivery_attempts
-                     where message_id = ? and (outcome = 'pending' or (outcome = 'retry' and http_status is null))
-                     order by id desc limit 1""", m.id());
+                    select id from delivery_attempts where message_id = ? and %s
+                     order by id desc limit 1""".formatted(UNCONFIRMED), m.id());
             Sql.update(c, """
                     update delivery_attempts set finished_at = coalesce(finished_at, now()), outcome = 'lost'
-                     where message_id = ? and id <> ? and (outcome = 'pending' or (outcome = 'retry' and http_status is null))""",
+                     where message_id = ? and id <> ? and %s""".formatted(UNCONFIRMED),
                     m.id(), last == null ? -1L : last);
             return Sql.update(c, """
                     update delivery_attempts set finished_at = coalesce(finished_at, now()), outcome = 'reconciled',
@@ -168,7 +177,7 @@ public final class DeliveryStore {
     public void notSentByEvolution(OutboundMessage m) {
         int lost = tx.inTransaction(c -> Sql.update(c, """
                 update delivery_attempts set finished_at = coalesce(finished_at, now()), outcome = 'lost'
-                 where message_id = ? and (outcome = 'pending' or (outcome = 'retry' and http_status is null))""",
+                 where message_id = ? and %s""".formatted(UNCONFIRMED),
                 m.id()));
         LOG.info("Reply {} part {}/{} on {}: Evolution has no trace of {} unconfirmed attempt(s), sending it again",
                 m.id(), m.partIndex() + 1, m.partCount(), m.instance(), lost);
