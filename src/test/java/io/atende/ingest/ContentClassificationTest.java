@@ -47,7 +47,7 @@ class ContentClassificationTest {
 
     @Test
     void missingMessageObjectIsProtocol() {
-        ObjectNode tree = EvolutionFixtures.sharedTree("01-text-conversation.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("01-text-conversation.json");
         ((ObjectNode) tree.path("data")).remove("message");
 
         assertThat(parser.parse(EvolutionFixtures.bytes(tree)).ignoreReason()).isEqualTo(IgnoreReason.PROTOCOL);
@@ -55,7 +55,7 @@ class ContentClassificationTest {
 
     @Test
     void contentTypeIsDetectedWhenMessageTypeIsAbsent() {
-        ObjectNode tree = EvolutionFixtures.sharedTree("04-audio-ptt.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("04-audio-ptt.json");
         ((ObjectNode) tree.path("data")).remove("messageType");
 
         assertThat(parser.parse(EvolutionFixtures.bytes(tree)).messageType()).isEqualTo("audioMessage");
@@ -63,7 +63,7 @@ class ContentClassificationTest {
 
     @Test
     void groupKeyDistributionNextToTextDoesNotHideTheText() {
-        ObjectNode tree = EvolutionFixtures.sharedTree("05-group-message.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("05-group-message.json");
         // Same content, moved to a 1:1 chat so that the group rule does not apply.
         ObjectNode key = (ObjectNode) tree.path("data").path("key");
         key.put("remoteJid", "5541999887766@s.whatsapp.net");

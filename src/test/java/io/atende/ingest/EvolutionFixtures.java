@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.atende.support.Payloads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -13,8 +14,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Webhook bodies for tests: the shared, real-shaped fixtures in {@code ../shared/fixtures/evolution/} and
- * the variants we built ourselves in {@code src/test/resources/evolution/}.
+ * Webhook bodies for tests, all on the test classpath: the real-shaped Evolution 2.3.7 reference payloads in
+ * {@code src/test/resources/evolution/reference/} and the variants we built ourselves in
+ * {@code src/test/resources/evolution/}.
  */
 final class EvolutionFixtures {
 
@@ -23,35 +25,15 @@ final class EvolutionFixtures {
     private EvolutionFixtures() {
     }
 
-    /** The shared fixture directory, resolved from the Maven basedir. */
-    static Path sharedDir() {
-        Path dir = Path.of(System.getProperty("user.dir"))
-                .resolve(Path.of("..", "shared", "fixtures", "evolution"))
-                .normalize();
-        if (!Files.isDirectory(dir)) {
-            fail("Shared Evolution fixtures not found at " + dir
-                    + ": run the tests from the project directory (Maven basedir) next to ../shared");
-        }
-        return dir;
+    static byte[] reference(String fileName) {
+        return resource(Payloads.REFERENCE_DIR + fileName);
     }
 
-    static byte[] shared(String fileName) {
-        Path file = sharedDir().resolve(fileName);
-        if (!Files.isRegularFile(file)) {
-            fail("Shared Evolution fixture missing: " + file);
-        }
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static List<Path> allShared() {
-        try (Stream<Path> files = Files.list(sharedDir())) {
+    static List<Path> allReference() {
+        try (Stream<Path> files = Files.list(Payloads.referenceDir())) {
             List<Path> json = files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
             if (json.isEmpty()) {
-                fail("No *.json fixtures in " + sharedDir());
+                fail("No *.json reference payloads in " + Payloads.referenceDir());
             }
             return json;
         } catch (IOException e) {
@@ -61,20 +43,13 @@ final class EvolutionFixtures {
 
     /** A variant from {@code src/test/resources/evolution/}. */
     static byte[] variant(String fileName) {
-        try (InputStream in = EvolutionFixtures.class.getResourceAsStream("/evolution/" + fileName)) {
-            if (in == null) {
-                fail("Test variant missing from src/test/resources/evolution/: " + fileName);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return resource("/evolution/" + fileName);
     }
 
-    /** A shared fixture as a mutable tree, to derive a variant that differs in one field. */
-    static ObjectNode sharedTree(String fileName) {
+    /** A reference payload as a mutable tree, to derive a variant that differs in one field. */
+    static ObjectNode referenceTree(String fileName) {
         try {
-            return (ObjectNode) JSON.readTree(shared(fileName));
+            return (ObjectNode) JSON.readTree(reference(fileName));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -83,6 +58,17 @@ final class EvolutionFixtures {
     static byte[] bytes(ObjectNode tree) {
         try {
             return JSON.writeValueAsBytes(tree);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] resource(String path) {
+        try (InputStream in = EvolutionFixtures.class.getResourceAsStream(path)) {
+            if (in == null) {
+                fail("Test payload missing from the test classpath: " + path);
+            }
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -28,7 +28,7 @@ class IgnoreRulesTest {
 
     @Test
     void groupRuleWinsOverFromMe() {
-        ObjectNode tree = EvolutionFixtures.sharedTree("05-group-message.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("05-group-message.json");
         ((ObjectNode) tree.path("data").path("key")).put("fromMe", true);
 
         assertThat(parser.parse(EvolutionFixtures.bytes(tree)).ignoreReason()).isEqualTo(IgnoreReason.GROUP);
@@ -36,7 +36,7 @@ class IgnoreRulesTest {
 
     @Test
     void fromMeWinsOverReaction() {
-        ObjectNode tree = EvolutionFixtures.sharedTree("07-reaction.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("07-reaction.json");
         ((ObjectNode) tree.path("data").path("key")).put("fromMe", true);
 
         assertThat(parser.parse(EvolutionFixtures.bytes(tree)).ignoreReason()).isEqualTo(IgnoreReason.FROM_ME);

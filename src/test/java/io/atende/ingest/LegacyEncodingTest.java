@@ -42,7 +42,7 @@ class LegacyEncodingTest {
     void bothEncodingsOfTheSameImageGiveTheSameContent() {
         InboundEvent legacy = parser.parse(
                 EvolutionFixtures.variant("legacy-v2.3.5-base64-bytes-decimal-string-longs-and-timestamp.json"));
-        InboundEvent current = parser.parse(EvolutionFixtures.shared("03-image-caption.json"));
+        InboundEvent current = parser.parse(EvolutionFixtures.reference("03-image-caption.json"));
 
         assertThat(legacy.kind()).isEqualTo(current.kind());
         assertThat(legacy.messageType()).isEqualTo(current.messageType());

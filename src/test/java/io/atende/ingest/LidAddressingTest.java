@@ -23,7 +23,7 @@ class LidAddressingTest {
     @Test
     void sameContactGetsTheSameKeyIn236AndIn237Shapes() {
         InboundEvent v236 = parser.parse(EvolutionFixtures.variant("lid-remoteJid-with-phone-remoteJidAlt-v2.3.6.json"));
-        InboundEvent v237 = parser.parse(EvolutionFixtures.shared("02-reply-quoted-extendedText.json"));
+        InboundEvent v237 = parser.parse(EvolutionFixtures.reference("02-reply-quoted-extendedText.json"));
 
         assertThat(v236.contactJid()).isEqualTo(v237.contactJid());
         assertThat(v236.lidJid()).isEqualTo(v237.lidJid());

@@ -17,9 +17,9 @@ class ParserConcurrencyTest {
     void sharedParserGivesTheSameResultsUnderConcurrentUse() throws Exception {
         EvolutionWebhookParser parser = new EvolutionWebhookParser();
         List<byte[]> bodies = List.of(
-                EvolutionFixtures.shared("01-text-conversation.json"),
-                EvolutionFixtures.shared("03-image-caption.json"),
-                EvolutionFixtures.shared("05-group-message.json"),
+                EvolutionFixtures.reference("01-text-conversation.json"),
+                EvolutionFixtures.reference("03-image-caption.json"),
+                EvolutionFixtures.reference("05-group-message.json"),
                 EvolutionFixtures.variant("legacy-v2.3.5-base64-bytes-decimal-string-longs-and-timestamp.json"));
         List<InboundEvent> expected = bodies.stream().map(parser::parse).toList();
 

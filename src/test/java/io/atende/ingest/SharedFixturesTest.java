@@ -18,7 +18,7 @@ class SharedFixturesTest {
     private final EvolutionWebhookParser parser = new EvolutionWebhookParser();
 
     static List<Path> sharedFixtures() {
-        return EvolutionFixtures.allShared();
+        return EvolutionFixtures.allReference();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -35,7 +35,7 @@ class SharedFixturesTest {
 
     @Test
     void plainTextWithPhoneInBothJidsIsATextForThePhone() {
-        InboundEvent event = parser.parse(EvolutionFixtures.shared("01-text-conversation.json"));
+        InboundEvent event = parser.parse(EvolutionFixtures.reference("01-text-conversation.json"));
 
         assertThat(event).isEqualTo(new InboundEvent(
                 "acme-support", "messages.upsert", "A5561E44C2A63682E4295B52F484C14E",
@@ -48,7 +48,7 @@ class SharedFixturesTest {
 
     @Test
     void replyInPnModeRecordsTheLidFromRemoteJidAlt() {
-        InboundEvent event = parser.parse(EvolutionFixtures.shared("02-reply-quoted-extendedText.json"));
+        InboundEvent event = parser.parse(EvolutionFixtures.reference("02-reply-quoted-extendedText.json"));
 
         assertThat(event.contactJid()).isEqualTo("5531988776655@s.whatsapp.net");
         assertThat(event.phoneJid()).isEqualTo("5531988776655@s.whatsapp.net");
@@ -60,7 +60,7 @@ class SharedFixturesTest {
 
     @Test
     void imageCaptionIsText() {
-        InboundEvent event = parser.parse(EvolutionFixtures.shared("03-image-caption.json"));
+        InboundEvent event = parser.parse(EvolutionFixtures.reference("03-image-caption.json"));
 
         assertThat(event.kind()).isEqualTo(Kind.TEXT);
         assertThat(event.text()).isEqualTo("Segue a foto do produto com defeito");
@@ -70,7 +70,7 @@ class SharedFixturesTest {
 
     @Test
     void voiceNoteWithoutTranscriptIsMediaWithoutText() {
-        InboundEvent event = parser.parse(EvolutionFixtures.shared("04-audio-ptt.json"));
+        InboundEvent event = parser.parse(EvolutionFixtures.reference("04-audio-ptt.json"));
 
         assertThat(event.kind()).isEqualTo(Kind.MEDIA_WITHOUT_TEXT);
         assertThat(event.isMediaWithoutText()).isTrue();
@@ -83,7 +83,7 @@ class SharedFixturesTest {
 
     @Test
     void groupMessageIsIgnoredAsGroup() {
-        InboundEvent event = parser.parse(EvolutionFixtures.shared("05-group-message.json"));
+        InboundEvent event = parser.parse(EvolutionFixtures.reference("05-group-message.json"));
 
         assertThat(event.kind()).isEqualTo(Kind.IGNORED);
         assertThat(event.ignoreReason()).isEqualTo(IgnoreReason.GROUP);
@@ -95,7 +95,7 @@ class SharedFixturesTest {
 
     @Test
     void operatorMessageFromThePhoneIsIgnoredButKeepsContactAndText() {
-        InboundEvent event = parser.parse(EvolutionFixtures.shared("06-fromme-from-phone.json"));
+        InboundEvent event = parser.parse(EvolutionFixtures.reference("06-fromme-from-phone.json"));
 
         assertThat(event.ignoreReason()).isEqualTo(IgnoreReason.FROM_ME);
         assertThat(event.isIgnored()).isTrue();
@@ -108,7 +108,7 @@ class SharedFixturesTest {
 
     @Test
     void reactionIsIgnoredAndItsEmojiIsNotText() {
-        InboundEvent event = parser.parse(EvolutionFixtures.shared("07-reaction.json"));
+        InboundEvent event = parser.parse(EvolutionFixtures.reference("07-reaction.json"));
 
         assertThat(event.ignoreReason()).isEqualTo(IgnoreReason.REACTION);
         assertThat(event.text()).isNull();
@@ -118,7 +118,7 @@ class SharedFixturesTest {
 
     @Test
     void statusPostIsIgnoredAsStatusBroadcast() {
-        InboundEvent event = parser.parse(EvolutionFixtures.shared("08-status-broadcast.json"));
+        InboundEvent event = parser.parse(EvolutionFixtures.reference("08-status-broadcast.json"));
 
         assertThat(event.ignoreReason()).isEqualTo(IgnoreReason.STATUS_BROADCAST);
         assertThat(event.chatJid()).isEqualTo("status@broadcast");

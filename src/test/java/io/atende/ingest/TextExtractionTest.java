@@ -47,7 +47,7 @@ class TextExtractionTest {
 
     @Test
     void blankConversationIsNotText() {
-        ObjectNode tree = EvolutionFixtures.sharedTree("01-text-conversation.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("01-text-conversation.json");
         ((ObjectNode) tree.path("data").path("message")).put("conversation", " \n\t ");
 
         InboundEvent event = parser.parse(EvolutionFixtures.bytes(tree));
@@ -58,7 +58,7 @@ class TextExtractionTest {
 
     @Test
     void blankTranscriptLeavesTheAudioAsMedia() {
-        ObjectNode tree = EvolutionFixtures.sharedTree("04-audio-ptt.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("04-audio-ptt.json");
         ((ObjectNode) tree.path("data").path("message")).put("speechToText", "[audio]   ");
 
         InboundEvent event = parser.parse(EvolutionFixtures.bytes(tree));

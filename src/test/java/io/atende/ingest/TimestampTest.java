@@ -16,7 +16,7 @@ class TimestampTest {
     private final EvolutionWebhookParser parser = new EvolutionWebhookParser();
 
     private Instant sentAtWith(JsonNode timestamp) {
-        ObjectNode tree = EvolutionFixtures.sharedTree("01-text-conversation.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("01-text-conversation.json");
         ObjectNode data = (ObjectNode) tree.path("data");
         if (timestamp == null) {
             data.remove("messageTimestamp");

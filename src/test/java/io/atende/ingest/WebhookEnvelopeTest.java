@@ -20,7 +20,7 @@ class WebhookEnvelopeTest {
     }
 
     private InboundEvent parseFixture01With(String eventName) {
-        ObjectNode tree = EvolutionFixtures.sharedTree("01-text-conversation.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("01-text-conversation.json");
         tree.put("event", eventName);
         return parser.parse(EvolutionFixtures.bytes(tree));
     }
@@ -88,7 +88,7 @@ class WebhookEnvelopeTest {
     @ParameterizedTest(name = "without key.{0}")
     @ValueSource(strings = {"id", "remoteJid"})
     void messagesUpsertWithoutKeyFieldIsABadWebhook(String field) {
-        ObjectNode tree = EvolutionFixtures.sharedTree("01-text-conversation.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("01-text-conversation.json");
         ((ObjectNode) tree.path("data").path("key")).remove(field);
 
         assertThatThrownBy(() -> parser.parse(EvolutionFixtures.bytes(tree)))
@@ -98,7 +98,7 @@ class WebhookEnvelopeTest {
 
     @Test
     void nonStringKeyIdIsABadWebhook() {
-        ObjectNode tree = EvolutionFixtures.sharedTree("01-text-conversation.json");
+        ObjectNode tree = EvolutionFixtures.referenceTree("01-text-conversation.json");
         ((ObjectNode) tree.path("data").path("key")).put("id", 12345);
 
         assertThatThrownBy(() -> parser.parse(EvolutionFixtures.bytes(tree))).isInstanceOf(BadWebhookException.class);

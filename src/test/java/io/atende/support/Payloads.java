@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Path;
 
 /**
- * The real-shaped Evolution API 2.3.7 payloads from shared/fixtures/evolution, adjusted per test
+ * The real-shaped Evolution API 2.3.7 payloads in {@code src/test/resources/evolution/reference/}, adjusted per test
  * (instance, message id, text, JIDs) so that tests never share rows.
  */
 public final class Payloads {
@@ -21,18 +23,28 @@ public final class Payloads {
         this.root = root;
     }
 
-    public static Path fixturesDir() {
-        Path dir = Path.of(System.getProperty("user.dir")).resolve("../shared/fixtures/evolution").normalize();
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalStateException("Evolution fixtures not found at " + dir
-                    + " (the repository expects shared/ beside it)");
+    /** Classpath folder of the reference payloads. */
+    public static final String REFERENCE_DIR = "/evolution/reference/";
+
+    /** The reference payloads' folder on the test classpath (target/test-classes under Maven). */
+    public static Path referenceDir() {
+        URL url = Payloads.class.getResource(REFERENCE_DIR);
+        if (url == null) {
+            throw new IllegalStateException("Evolution reference payloads not on the test classpath: " + REFERENCE_DIR);
         }
-        return dir;
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static Payloads fixture(String file) {
-        try {
-            return new Payloads((ObjectNode) JSON.readTree(fixturesDir().resolve(file).toFile()));
+        try (InputStream in = Payloads.class.getResourceAsStream(REFERENCE_DIR + file)) {
+            if (in == null) {
+                throw new IllegalStateException("Evolution reference payload missing: " + REFERENCE_DIR + file);
+            }
+            return new Payloads((ObjectNode) JSON.readTree(in));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
