@@ -1,9 +1,13 @@
 package io.atende.admin;
 
+import io.atende.support.HttpFailure;
+import io.atende.support.HttpProblem;
+
 import java.util.Locale;
+import java.util.Map;
 
 /** The dead letter cannot be replayed in its current state: HTTP 409 with a fixed reason code. */
-public final class DeadLetterConflictException extends RuntimeException {
+public final class DeadLetterConflictException extends RuntimeException implements HttpFailure {
 
     /** Why the replay was refused; {@link #code()} is what the API answers. */
     public enum Reason {
@@ -30,8 +34,9 @@ public final class DeadLetterConflictException extends RuntimeException {
         return reason;
     }
 
-    /** For the route's error answer: {@code ${exception.code}}. */
-    public String getCode() {
-        return reason.code();
+    /** 409 with the reason a client can act on ({@code already_replayed}, {@code not_dead}, {@code conversation_busy}). */
+    @Override
+    public HttpProblem problem() {
+        return new HttpProblem(409, "conflict", null, null, Map.of("reason", reason.code()));
     }
 }

@@ -1,10 +1,8 @@
 package io.atende.conversation;
 
-import dev.langchain4j.data.message.ChatMessage;
+import io.atende.llm.LlmPrompt;
 
-import java.util.ArrayList;
-
-/** The claimed turn (its history and its pending messages) as the LLM's message list. */
+/** The claimed turn (its history and its pending messages) as the LLM's prompt. */
 public final class ConversationPrompt {
 
     private final PromptBuilder builder;
@@ -13,7 +11,7 @@ public final class ConversationPrompt {
         this.builder = builder;
     }
 
-    public ArrayList<ChatMessage> build(ClaimedTurn turn) {
-        return builder.build(turn.history(), turn.texts());
+    public LlmPrompt build(ClaimedTurn turn) {
+        return new LlmPrompt(builder.build(turn.history(), turn.texts()));
     }
 }

@@ -1,8 +1,9 @@
 package io.atende.conversation;
 
+import io.atende.llm.LlmAnswer;
+import io.atende.reply.Notices;
 import io.atende.reply.OutboundMessage;
 import io.atende.reply.ReplySplitter;
-import io.atende.store.Notices;
 import io.atende.store.Sql;
 import io.atende.store.Transactions;
 import org.slf4j.Logger;
@@ -40,12 +41,9 @@ public final class ConversationQueue {
      * @param answerAfterRecovery keep failed turns pending and answer them when the LLM is back (else: fallback only)
      * @param historyTurns        earlier messages (customer texts and answers) each claimed turn carries for the prompt
      */
-    public record Settings(int llmSlots, Duration debounce, Duration debounceMax, Duration retryBase,
+    public record Settings(Duration debounce, Duration debounceMax, Duration retryBase,
                            Duration retryMax, String fallbackText, boolean answerAfterRecovery, int historyTurns) {
         public Settings {
-            if (llmSlots < 1) {
-                throw new IllegalArgumentException("atende.llm.parallel must be at least 1");
-            }
             if (historyTurns < 0) {
                 throw new IllegalArgumentException("atende.history.turns must not be negative");
             }
@@ -187,8 +185,9 @@ public final class ConversationQueue {
     }
 
     /**
-     * Stores the model's answer, split into WhatsApp-sized parts, and moves the conversation to {@code replying}:
+     * Stores the answer's reply, split into WhatsApp-sized parts, and moves the conversation to {@code replying}:
      * its LLM slot is free again, but its next turn waits until this reply is delivered (per-conversation order).
+     * The model's own text goes with the first part, for the history of later prompts.
      */
     public List<OutboundMessage> answered(ClaimedTurn turn, LlmAnswer answer) {
         try {
@@ -199,16 +198,17 @@ public final class ConversationQueue {
     }
 
     private List<OutboundMessage> storeAnswer(ClaimedTurn turn, LlmAnswer answer) {
-        List<String> parts = splitter.split(answer.text());
-        if (parts.isEmpty()) {
+        List<String> parts = splitter.split(answer.reply());
+        if (parts.isEmpty() || answer.text().isBlank()) {
             throw new IllegalStateException("the model returned an empty reply");
         }
         List<Long> ids = tx.inOneStatement(c -> Sql.query(c,
-                "select message_id from atende_store_answer(?, ?, ?, ?, ?, ?, ?, ?, ?) order by part_index",
+                "select message_id from atende_store_answer(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) order by part_index",
                 rs -> rs.getLong(1),
                 turn.conversationId(), lease.owner(), lease.duration().toMillis(),
                 turn.messageIds().toArray(Long[]::new), parts.toArray(String[]::new), turn.lastMessageId(),
-                answer.inputTokens(), answer.outputTokens(), (int) Math.min(Integer.MAX_VALUE, answer.millis())));
+                answer.inputTokens(), answer.outputTokens(), (int) Math.min(Integer.MAX_VALUE, answer.millis()),
+                answer.text()));
         if (ids.isEmpty()) {
             LOG.warn("Answer for conversation {} discarded: its lease was taken over by another replica "
                     + "(the turn is answered there, once)", turn.conversationId());

@@ -92,10 +92,9 @@ public final class PromptBuilder {
     /**
      * @param history      earlier turns, oldest first; may be null or empty
      * @param pendingTexts the customer's messages awaiting an answer, oldest first; at least one not blank
-     * @return system message, history that fits the budget, and one user message; a mutable list because Camel's
-     *         langchain4j-chat producer replaces elements in it
+     * @return system message, history that fits the budget, and one user message
      */
-    public ArrayList<ChatMessage> build(List<HistoryTurn> history, List<String> pendingTexts) {
+    public List<ChatMessage> build(List<HistoryTurn> history, List<String> pendingTexts) {
         String pending = joinPending(pendingTexts);
         List<HistoryTurn> turns = normalize(history);
         int budget = budget();

@@ -1,28 +1,29 @@
 package io.atende.ingest;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.JWTVerifier;
+import com.auth0.jwt.RegisteredClaims;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.exceptions.AlgorithmMismatchException;
+import com.auth0.jwt.exceptions.IncorrectClaimException;
+import com.auth0.jwt.exceptions.JWTVerificationException;
+import com.auth0.jwt.exceptions.MissingClaimException;
+import com.auth0.jwt.exceptions.SignatureVerificationException;
+import com.auth0.jwt.exceptions.TokenExpiredException;
+import com.auth0.jwt.interfaces.DecodedJWT;
+
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Objects;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Verifies the HS256 JWTs Evolution sends when a webhook is configured with {@code jwt_key}
- * ({@code {iat, exp: iat+600, app, action}}).
+ * ({@code {iat, exp: iat+600, app, action}}), with auth0's java-jwt.
  *
- * <p>Deliberately narrow instead of a general JWT library: only {@code alg: HS256} is accepted (no
- * {@code none}, no algorithm chosen by the token), the signature is compared in constant time, and
- * {@code exp} is mandatory so a leaked token cannot be replayed forever. Any malformed input yields a
- * {@link Result}, never an exception.
+ * <p>The algorithm is ours, not the token's: only {@code HS256} signed with the key passes ({@code none} and every other
+ * algorithm are refused). {@code exp} is required, so a leaked token cannot be replayed forever, and {@code exp} and
+ * {@code nbf} allow {@code allowedClockSkew}. {@code iat} is not checked, as Evolution's clock may run ahead. Keys of any
+ * length are accepted, as they always were: the key is the webhook token, which may be short when set by hand. Any
+ * malformed input yields a {@link Result}, never an exception.
  */
 public final class Hs256JwtVerifier {
 
@@ -41,34 +42,25 @@ public final class Hs256JwtVerifier {
         }
     }
 
-    private static final String HMAC = "HmacSHA256";
-
     /** Evolution's tokens are ~200 characters; refuse to decode and hash megabytes of header. */
     private static final int MAX_TOKEN_LENGTH = 8 * 1024;
 
-    // Duplicate claims ({"alg":"HS256","alg":"none"}) are a classic parser-confusion trick: reject them.
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
-
-    private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
-
-    private final SecretKeySpec key;
-    private final Clock clock;
-    private final double skewSeconds;
+    private final JWTVerifier verifier;
 
     /**
-     * @param secret            HMAC key (Evolution uses the UTF-8 bytes of {@code jwt_key}); must not be empty
-     * @param clock             time source for {@code exp}/{@code nbf}
-     * @param allowedClockSkew  tolerance between Evolution's clock and ours
+     * @param secret           HMAC key (Evolution uses the UTF-8 bytes of {@code jwt_key}); must not be empty
+     * @param clock            time source for {@code exp}/{@code nbf}
+     * @param allowedClockSkew tolerance between Evolution's clock and ours (whole seconds)
      */
     public Hs256JwtVerifier(byte[] secret, Clock clock, Duration allowedClockSkew) {
         if (secret == null || secret.length == 0) {
             throw new IllegalArgumentException("JWT secret must not be empty");
         }
-        this.key = new SecretKeySpec(secret.clone(), HMAC);
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.skewSeconds = allowedClockSkew.toMillis() / 1000.0;
+        this.verifier = ((JWTVerifier.BaseVerification) JWT.require(Algorithm.HMAC256(secret))
+                .withClaimPresence(RegisteredClaims.EXPIRES_AT)
+                .acceptLeeway(allowedClockSkew.toSeconds())
+                .ignoreIssuedAt())
+                .build(clock);
     }
 
     public Result verify(String token) {
@@ -76,77 +68,26 @@ public final class Hs256JwtVerifier {
             return Result.MALFORMED;
         }
         try {
-            return check(token);
-        } catch (IllegalArgumentException | IOException e) {
-            return Result.MALFORMED; // bad base64url or bad JSON
-        }
-    }
-
-    private Result check(String token) throws IOException {
-        String[] parts = token.split("\\.", -1);
-        if (parts.length != 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
-            return Result.MALFORMED;
-        }
-        JsonNode header = JSON.readTree(BASE64URL.decode(parts[0]));
-        if (header == null || !header.isObject()) {
-            return Result.MALFORMED;
-        }
-        JsonNode alg = header.get("alg");
-        if (alg == null || !alg.isTextual() || !alg.textValue().equals("HS256")) {
+            DecodedJWT jwt = verifier.verify(token);
+            // No extension is implemented here, so a critical one cannot be honoured.
+            return jwt.getHeaderClaim("crit").isMissing() ? Result.VALID : Result.MALFORMED;
+        } catch (AlgorithmMismatchException e) {
             return Result.UNSUPPORTED_ALGORITHM;
-        }
-        if (header.has("crit")) {
-            return Result.MALFORMED; // we implement no extension, so we cannot honour a critical one
-        }
-        byte[] presented = BASE64URL.decode(parts[2]);
-        byte[] expected = sign((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-        if (!MessageDigest.isEqual(expected, presented)) {
+        } catch (SignatureVerificationException e) {
             return Result.BAD_SIGNATURE;
-        }
-        // Claims are only looked at once we know they come from the key holder.
-        JsonNode claims = JSON.readTree(BASE64URL.decode(parts[1]));
-        if (claims == null || !claims.isObject()) {
-            return Result.MALFORMED;
-        }
-        return checkTimes(claims);
-    }
-
-    private Result checkTimes(JsonNode claims) {
-        double now = clock.millis() / 1000.0;
-        JsonNode exp = claims.get("exp");
-        if (exp == null || exp.isNull()) {
-            return Result.MISSING_EXPIRY;
-        }
-        if (!exp.isNumber()) {
-            return Result.MALFORMED;
-        }
-        if (now >= exp.doubleValue() + skewSeconds) {
+        } catch (TokenExpiredException e) {
             return Result.EXPIRED;
-        }
-        JsonNode nbf = claims.get("nbf");
-        if (nbf != null && !nbf.isNull()) {
-            if (!nbf.isNumber()) {
-                return Result.MALFORMED;
-            }
-            if (now < nbf.doubleValue() - skewSeconds) {
-                return Result.NOT_YET_VALID;
-            }
-        }
-        return Result.VALID;
-    }
-
-    private byte[] sign(byte[] signingInput) {
-        try {
-            Mac mac = Mac.getInstance(HMAC); // Mac is stateful: one per call keeps the verifier thread-safe
-            mac.init(key);
-            return mac.doFinal(signingInput);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e); // every JRE ships it
+        } catch (MissingClaimException e) {
+            return RegisteredClaims.EXPIRES_AT.equals(e.getClaimName()) ? Result.MISSING_EXPIRY : Result.MALFORMED;
+        } catch (IncorrectClaimException e) {
+            return RegisteredClaims.NOT_BEFORE.equals(e.getClaimName()) ? Result.NOT_YET_VALID : Result.MALFORMED;
+        } catch (JWTVerificationException | IllegalArgumentException e) {
+            return Result.MALFORMED; // bad base64url, bad JSON, a claim of the wrong type
         }
     }
 
     @Override
     public String toString() {
-        return "Hs256JwtVerifier[key=<redacted>, skew=" + skewSeconds + "s]";
+        return "Hs256JwtVerifier[key=<redacted>]";
     }
 }

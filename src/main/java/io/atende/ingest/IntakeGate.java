@@ -1,5 +1,7 @@
 package io.atende.ingest;
 
+import io.atende.support.HttpFailure;
+import io.atende.support.HttpProblem;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.spi.CamelEvent;
@@ -71,21 +73,26 @@ public final class IntakeGate extends EventNotifierSupport {
                     ctx.next();
                     return;
                 }
-                ctx.response().setStatusCode(503)
-                        .putHeader("Content-Type", "application/json")
-                        .putHeader("Retry-After", "10")
-                        .end(CLOSED_BODY);
+                ctx.response().setStatusCode(CLOSED.status())
+                        .putHeader("Content-Type", "application/problem+json")
+                        .putHeader("Retry-After", String.valueOf(CLOSED.retryAfterSeconds()))
+                        .end(CLOSED.json());
             }));
         }
     }
 
-    /** The body of every 503 while shutting down (the webhook route answers the same). */
-    static final String CLOSED_BODY = "{\"error\":\"unavailable\",\"message\":\"shutting down, retry later\"}";
+    /** Every 503 while shutting down, from the routes or from this fallback. */
+    static final HttpProblem CLOSED = HttpProblem.shuttingDown();
 
     /** The gateway is shutting down; the sender must retry later (HTTP 503). */
-    public static final class IntakeClosedException extends RuntimeException {
+    public static final class IntakeClosedException extends RuntimeException implements HttpFailure {
         public IntakeClosedException() {
             super("shutting down", null, false, false);
+        }
+
+        @Override
+        public HttpProblem problem() {
+            return CLOSED;
         }
     }
 }

@@ -19,18 +19,9 @@ public final class WebhookAck {
         this.metrics = metrics;
     }
 
-    public String respond(InboundEvent event, IngestOutcome outcome) {
-        String metricOutcome = outcome.status() == IngestOutcome.Status.IGNORED ? "ignored" : outcome.status().code();
-        metrics.message(outcome.instance(), metricOutcome);
-        if (event.waMessageId() != null && LOG.isDebugEnabled()) {
-            // One line per webhook is DEBUG (its cost counts at thousands of webhooks a second; the counts are in
-            // atende_messages_total). Never the text, never the full number.
-            LOG.debug("Webhook {} on {}: {} message {} from {}{}", event.event(), event.instance(), outcome.status().code(),
-                    outcome.messageId() == null ? "-" : outcome.messageId(), LogMask.jid(event.contactJid()),
-                    outcome.reason() == null ? "" : " (" + outcome.reason() + ")");
-        } else if (event.waMessageId() == null && LOG.isDebugEnabled()) {
-            LOG.debug("Webhook {} on {}: ignored ({})", event.event(), event.instance(), outcome.reason());
-        }
+    /** Counts the event and returns the answer's body: {@code {"status":"accepted"}}, with the reason when ignored. */
+    public String respond(IngestOutcome outcome) {
+        counted(outcome);
         ObjectNode body = JSON.createObjectNode();
         body.put("status", outcome.status().code());
         if (outcome.reason() != null) {
@@ -39,13 +30,19 @@ public final class WebhookAck {
         return body.toString();
     }
 
-    /** Error bodies: short, stable, never a stack trace. */
-    public static String error(String code, String message) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("error", code);
-        if (message != null) {
-            body.put("message", message);
+    /** atende_messages_total{instance,outcome}, and one DEBUG line (never the text, never the full number). */
+    public IngestOutcome counted(IngestOutcome outcome) {
+        metrics.message(outcome.instance(), outcome.status().code());
+        if (LOG.isDebugEnabled()) {
+            InboundEvent event = outcome.event();
+            if (event.waMessageId() != null) {
+                LOG.debug("Webhook {} on {}: {} message {} from {}{}", event.event(), event.instance(),
+                        outcome.status().code(), outcome.messageId() == null ? "-" : outcome.messageId(),
+                        LogMask.jid(event.contactJid()), outcome.reason() == null ? "" : " (" + outcome.reason() + ")");
+            } else {
+                LOG.debug("Webhook {} on {}: ignored ({})", event.event(), event.instance(), outcome.reason());
+            }
         }
-        return body.toString();
+        return outcome;
     }
 }

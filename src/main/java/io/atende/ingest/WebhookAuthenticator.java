@@ -1,11 +1,13 @@
 package io.atende.ingest;
 
+import io.atende.support.SecretToken;
+import io.atende.support.UnauthorizedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * Checks that a webhook call comes from our Evolution instance, which proves it knows the shared token.
@@ -17,71 +19,50 @@ import java.util.Locale;
  *       with {@code jwt_key} (short-lived, so a leaked request log is less useful);</li>
  *   <li>a query parameter holding the token: the global webhook cannot send headers.</li>
  * </ul>
- * Plain tokens are compared as SHA-256 digests with {@link MessageDigest#isEqual}, so neither the
- * content nor the length of the token leaks through timing.
  */
 public final class WebhookAuthenticator {
+
+    public static final String TOKEN_FILE = "webhook-token";
 
     /** Evolution and Atende often run on different hosts; a minute covers ordinary NTP drift. */
     static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
 
-    private static final String BEARER = "bearer";
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookAuthenticator.class);
 
-    private final byte[] tokenDigest;
+    private final SecretToken token;
     private final Hs256JwtVerifier jwtVerifier;
 
-    public WebhookAuthenticator(String token, Clock clock) {
-        if (token == null || token.isBlank()) {
-            throw new IllegalArgumentException("webhook token must not be blank");
-        }
-        this.tokenDigest = sha256(token);
-        this.jwtVerifier = new Hs256JwtVerifier(token.getBytes(StandardCharsets.UTF_8), clock, CLOCK_SKEW);
+    public WebhookAuthenticator(SecretToken token, Clock clock) {
+        this.token = token;
+        this.jwtVerifier = new Hs256JwtVerifier(token.value().getBytes(StandardCharsets.UTF_8), clock, CLOCK_SKEW);
     }
 
     /**
      * @param authorizationHeader the {@code Authorization} header, or null
      * @param queryToken          the token query parameter, or null
-     * @throws UnauthorizedWebhookException unless one of them carries a valid credential
+     * @throws UnauthorizedException unless one of them carries a valid credential
      */
     public void authenticate(String authorizationHeader, String queryToken) {
-        if (bearerIsValid(authorizationHeader) || matchesToken(queryToken)) {
-            return;
+        String bearer = SecretToken.bearer(authorizationHeader);
+        boolean valid = bearer != null && (token.matches(bearer) || jwtVerifier.verify(bearer).isValid());
+        if (!valid && !token.matches(queryToken)) {
+            throw new UnauthorizedException();
         }
-        throw new UnauthorizedWebhookException("missing or invalid webhook credentials");
     }
 
-    private boolean bearerIsValid(String header) {
-        String credential = bearerCredential(header);
-        if (credential == null) {
-            return false;
-        }
-        return matchesToken(credential) || jwtVerifier.verify(credential).isValid();
-    }
-
-    /** The credential after a case-insensitive {@code Bearer} scheme, or null. */
-    private static String bearerCredential(String header) {
-        if (header == null) {
-            return null;
-        }
-        String value = header.strip();
-        if (value.length() <= BEARER.length()
-                || !value.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)
-                || !Character.isWhitespace(value.charAt(BEARER.length()))) {
-            return null;
-        }
-        String credential = value.substring(BEARER.length()).strip();
-        return credential.isEmpty() ? null : credential;
-    }
-
-    private boolean matchesToken(String candidate) {
-        return candidate != null && MessageDigest.isEqual(tokenDigest, sha256(candidate));
-    }
-
-    private static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e); // every JRE ships it
+    /** Says where the token came from; when it was just generated, shows it once with Evolution's configuration. */
+    public static void announce(SecretToken token, int port) {
+        switch (token.source()) {
+            case CONFIGURED -> LOG.info("Webhook token: taken from ATENDE_WEBHOOK_TOKEN");
+            case FILE -> LOG.info("Webhook token: taken from {} (set ATENDE_WEBHOOK_TOKEN to choose your own)", token.file());
+            case GENERATED -> LOG.warn("""
+                    No ATENDE_WEBHOOK_TOKEN was set, so a webhook token was generated and saved in {}.
+                    Point each Evolution API instance at Atende with it (shown this once):
+                      POST {EVOLUTION_BASE_URL}/webhook/set/{instance}   (header apikey: <your Evolution key>)
+                      {"webhook":{"enabled":true,"url":"http://<atende-host>:{}/webhooks/evolution","byEvents":false,"base64":false,
+                                  "headers":{"Authorization":"Bearer {}"},"events":["MESSAGES_UPSERT"]}}
+                    or, for the global webhook (no headers): WEBHOOK_GLOBAL_URL=http://<atende-host>:{}/webhooks/evolution?token={}""",
+                    token.file(), port, token.value(), port, token.value());
         }
     }
 

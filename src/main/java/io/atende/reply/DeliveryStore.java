@@ -36,14 +36,17 @@ public final class DeliveryStore {
     }
 
     /**
-     * The start of a part's delivery, in one statement (one round trip, committed before any sendText): whether the
-     * part still has to be sent (a recovered or replayed part may already be final), its unconfirmed attempts (see
-     * {@link #unconfirmed}), and, when it is still to be sent and has none, its first attempt of this delivery,
-     * opened as {@link #attemptStarted} would open it. With unconfirmed attempts nothing is written: Evolution is
-     * asked first (SendReconciler), and the attempt is opened after that.
+     * The start of one delivery attempt of a part, in one statement (one round trip, committed before any sendText):
+     * whether the part still has to be sent (a recovered or replayed part may already be final), its unconfirmed
+     * attempts (see {@link #unconfirmed}), and, when it is still to be sent and has none, the attempt it goes out as,
+     * opened as {@link #attemptStarted} would open it. With unconfirmed attempts nothing is written: Evolution is asked
+     * first, and the attempt is opened after that.
+     *
+     * @return {@code DONE} (final already), {@code SEND} (attempt opened) or {@code ASK} (unconfirmed attempts)
      */
-    public SendStart beginSend(OutboundMessage m) {
-        SendStart start = tx.inOneStatement(c -> Sql.one(c, """
+    public Delivery begin(OutboundMessage m) {
+        long started = System.nanoTime();
+        Delivery d = tx.inOneStatement(c -> Sql.one(c, """
                 with part as (
                     select m.id, m.status in ('ready', 'sending') as pending, u.first_started, u.last_started, u.n
                       from messages m
@@ -65,16 +68,17 @@ public final class DeliveryStore {
                     returning id)
                 select part.pending, part.first_started, part.last_started, part.n, (select attempt.id from attempt)
                   from part""".formatted(UNCONFIRMED),
-                rs -> new SendStart(rs.getBoolean(1), Unconfirmed.from(rs, 2), (Long) rs.getObject(5)),
+                rs -> {
+                    Delivery.Unconfirmed open = unconfirmedFrom(rs, 2);
+                    Long attempt = (Long) rs.getObject(5);
+                    if (!rs.getBoolean(1)) {
+                        return Delivery.of(m, Delivery.Verdict.DONE);
+                    }
+                    return open != null ? new Delivery(m, Delivery.Verdict.ASK, open, null, 0, null)
+                            : new Delivery(m, Delivery.Verdict.SEND, null, attempt, started, null);
+                },
                 m.id()));
-        return start != null ? start : new SendStart(false, null, null);
-    }
-
-    /**
-     * A part's delivery start: still to be sent or not, its unconfirmed attempts (null when none), and the attempt
-     * opened for it (null when none was: the part is final, or Evolution must be asked about an earlier attempt first).
-     */
-    public record SendStart(boolean pending, Unconfirmed unconfirmed, Long attemptId) {
+        return d != null ? d : Delivery.of(m, Delivery.Verdict.DONE);
     }
 
     /** Marks the part as being sent and opens an attempt row; returns the attempt id. */
@@ -107,22 +111,18 @@ public final class DeliveryStore {
      *
      * @return the start of the first and of the last such attempt, or null when there is none
      */
-    public Unconfirmed unconfirmed(OutboundMessage m) {
+    public Delivery.Unconfirmed unconfirmed(OutboundMessage m) {
         return tx.inOneStatement(c -> Sql.one(c, """
                 select min(started_at), max(started_at), count(*) from delivery_attempts
                  where message_id = ? and %s""".formatted(UNCONFIRMED),
-                rs -> Unconfirmed.from(rs, 1), m.id()));
+                rs -> unconfirmedFrom(rs, 1), m.id()));
     }
 
-    /** The unconfirmed attempts of one part: when the first and the last started, and how many there are. */
-    public record Unconfirmed(Instant firstStarted, Instant lastStarted, int count) {
-
-        /** From the columns min(started_at), max(started_at), count(*) starting at {@code first}; null when none. */
-        static Unconfirmed from(ResultSet rs, int first) throws SQLException {
-            int count = rs.getInt(first + 2);
-            return count == 0 ? null : new Unconfirmed(rs.getTimestamp(first).toInstant(),
-                    rs.getTimestamp(first + 1).toInstant(), count);
-        }
+    /** From the columns min(started_at), max(started_at), count(*) starting at {@code first}; null when none. */
+    private static Delivery.Unconfirmed unconfirmedFrom(ResultSet rs, int first) throws SQLException {
+        int count = rs.getInt(first + 2);
+        return count == 0 ? null : new Delivery.Unconfirmed(rs.getTimestamp(first).toInstant(),
+                rs.getTimestamp(first + 1).toInstant(), count);
     }
 
     /** Of these WhatsApp ids, the ones already recorded for another of our messages on the part's instance. */
@@ -207,7 +207,7 @@ public final class DeliveryStore {
      * In the same transaction a dead letter is opened for it (at most one open letter per message), with
      * Evolution's last status and the attempts made since the message was last replayed.
      */
-    public void dead(OutboundMessage m, Throwable reason) {
+    public Delivery dead(OutboundMessage m, Throwable reason) {
         String why = reason == null ? "unknown" : reason.getMessage();
         String shown = maskNumbers(why == null ? reason.getClass().getSimpleName() : why);
         Long letter = tx.inTransaction(c -> {
@@ -232,6 +232,7 @@ public final class DeliveryStore {
         }
         LOG.error("Reply {} to {} on {} could not be delivered (dead letter {}): {}", m.id(), LogMask.jid(m.contactJid()),
                 m.instance(), letter == null ? "already open" : letter, shown);
+        return Delivery.of(m, Delivery.Verdict.DEAD).with(Delivery.Verdict.DEAD, shown);
     }
 
     /** Evolution's errors repeat the number ({@code "exists":false,"number":"5521..."}): mask every long digit run. */

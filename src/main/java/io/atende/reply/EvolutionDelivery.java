@@ -1,75 +1,59 @@
 package io.atende.reply;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.apache.camel.Exchange;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * One sendText attempt as the delivery route performs it: persist the attempt, build the request,
- * then classify Evolution's answer. Every attempt is recorded, whatever its outcome.
+ * One sendText attempt as the delivery route performs it: open the attempt (behind the instance's breaker), build the
+ * request, then classify Evolution's answer. Every attempt is recorded, whatever its outcome.
  */
 public final class EvolutionDelivery {
 
-    static final String OUTBOUND = "atendeOutbound";
-    static final String ATTEMPT_ID = "atendeAttemptId";
-    /** An attempt already opened for this part by the delivery's first read (SendReconciler.stillToSend), used once. */
-    static final String OPENED_ATTEMPT = "atendeOpenedAttempt";
-    static final String STARTED = "atendeAttemptStarted";
-    /** URL-encoded instance name, for the endpoint URI. */
-    static final String INSTANCE_PATH = "atendeInstancePath";
-
-    static final String BREAKER = "atendeSendBreaker";
-
     private final DeliveryStore store;
     private final EvolutionSendText contract;
-    private final String apiKey;
     private final EvolutionBreakers breakers;
 
-    public EvolutionDelivery(DeliveryStore store, EvolutionSendText contract, String apiKey, EvolutionBreakers breakers) {
+    public EvolutionDelivery(DeliveryStore store, EvolutionSendText contract, EvolutionBreakers breakers) {
         this.store = store;
         this.contract = contract;
-        this.apiKey = apiKey;
         this.breakers = breakers;
     }
 
     /**
-     * Body in: the {@link OutboundMessage}. Body out: the JSON request, with only the headers Evolution needs. The
-     * attempt is the one the delivery's first read opened, or (on a retry, or after a reconciliation) a new one.
+     * The attempt this send goes out as: the one the delivery's first statement opened, or a new one (after Evolution
+     * was asked about an earlier attempt). When the instance's send breaker is open the attempt is recorded as
+     * {@code breaker_open} and the send fails fast, to be retried with the backoff.
+     *
+     * @throws SendFailedException when the breaker is open
      */
-    public void prepareAttempt(Exchange exchange) {
-        OutboundMessage m = exchange.getMessage().getBody(OutboundMessage.class);
-        exchange.setProperty(OUTBOUND, m);
-        Long opened = exchange.getProperty(OPENED_ATTEMPT, Long.class);
-        exchange.removeProperty(OPENED_ATTEMPT);
-        exchange.setProperty(ATTEMPT_ID, opened != null ? opened : store.attemptStarted(m));
-        exchange.setProperty(STARTED, System.nanoTime());
-        CircuitBreaker breaker = breakers.forInstance(m.instance());
-        if (!breaker.tryAcquirePermission()) {
-            store.attemptFinished(attemptId(exchange), null, "breaker_open", "send breaker open for this instance",
-                    started(exchange));
-            throw new SendFailedException("Evolution API send breaker for instance " + m.instance() + " is open");
+    public Delivery open(Delivery d) {
+        Delivery attempt = d.attemptId() != null ? d : d.attempt(store.attemptStarted(d.part()), System.nanoTime());
+        if (!breakers.forInstance(d.part().instance()).tryAcquirePermission()) {
+            store.attemptFinished(attempt.attemptId(), null, "breaker_open", "send breaker open for this instance",
+                    attempt.startedNanos());
+            throw new SendFailedException("Evolution API send breaker for instance " + d.part().instance() + " is open");
         }
-        exchange.setProperty(BREAKER, breaker);
-        exchange.setProperty(INSTANCE_PATH, contract.instancePath(m));
-        var msg = exchange.getMessage();
-        // Never leak other headers to Evolution; keep Camel's redelivery counter, which lives in the headers.
-        msg.removeHeaders("*", "CamelRedelivery*");
-        msg.setHeader("apikey", apiKey);
-        msg.setHeader(Exchange.CONTENT_TYPE, "application/json; charset=utf-8");
-        msg.setHeader(Exchange.HTTP_METHOD, "POST");
-        msg.setBody(contract.requestBody(m));
+        return attempt;
     }
 
-    /** The HTTP exchange failed before any answer (refused, reset, timed out): record it and let the route retry. */
-    public void transportFailed(Exchange exchange) {
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+    /** {@code {"number": ..., "text": ...}} */
+    public String requestBody(Delivery d) {
+        return contract.requestBody(d.part());
+    }
+
+    /**
+     * The HTTP exchange failed before any answer (refused, reset, timed out): recorded, and the route retries. A
+     * request that never connected cannot have been sent; any other may have reached Evolution, and the next attempt
+     * asks Evolution about it first (SendReconciler).
+     *
+     * @throws SendFailedException always
+     */
+    public Delivery transportFailed(Delivery d, Exception cause) {
         String error = cause == null ? "transport error" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
-        // A request that never connected cannot have been sent; any other transport failure may have reached
-        // Evolution, and the next attempt first asks Evolution about it (SendReconciler).
-        store.attemptFinished(attemptId(exchange), null, neverConnected(cause) ? "not_connected" : "retry", error,
-                started(exchange));
-        breakerError(exchange, cause);
+        store.attemptFinished(d.attemptId(), null, neverConnected(cause) ? "not_connected" : "retry", error,
+                d.startedNanos());
+        breakerError(d, cause);
         throw new SendFailedException("Evolution API unreachable: " + error);
     }
 
@@ -88,60 +72,37 @@ public final class EvolutionDelivery {
         return false;
     }
 
-    /** 201: delivered. Otherwise throws, so that the route's error handling retries or gives up. */
-    public void checkResponse(Exchange exchange) {
-        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        String body = exchange.getMessage().getBody(String.class);
+    /**
+     * Evolution's answer: 201 means sent (its {@code key.id} is kept to recognise the echo).
+     *
+     * @throws SendRejectedException for answers no retry can fix (the route gives the part up at once)
+     * @throws SendFailedException   for answers worth retrying
+     */
+    public Delivery answered(Delivery d, Integer status, String body) {
         int code = status == null ? 0 : status;
-        OutboundMessage m = exchange.getProperty(OUTBOUND, OutboundMessage.class);
         try {
             String waId = contract.acceptedId(code, body);
-            breakerSuccess(exchange);
-            store.attemptFinished(attemptId(exchange), code, "accepted", null, started(exchange));
-            store.sent(m, waId);
-            exchange.getMessage().setBody(m);
+            breakerSuccess(d);
+            store.attemptFinished(d.attemptId(), code, "accepted", null, d.startedNanos());
+            store.sent(d.part(), waId);
+            return d.with(Delivery.Verdict.SENT);
         } catch (SendRejectedException e) {
-            breakerSuccess(exchange); // the instance answered; it is the message that cannot go
-            store.attemptFinished(attemptId(exchange), code, "rejected", e.getMessage(), started(exchange));
+            breakerSuccess(d); // the instance answered; it is the message that cannot go
+            store.attemptFinished(d.attemptId(), code, "rejected", e.getMessage(), d.startedNanos());
             throw e;
         } catch (SendFailedException e) {
-            breakerError(exchange, e);
-            store.attemptFinished(attemptId(exchange), code, "retry", e.getMessage(), started(exchange));
+            breakerError(d, e);
+            store.attemptFinished(d.attemptId(), code, "retry", e.getMessage(), d.startedNanos());
             throw e;
         }
     }
 
-    /** Out of attempts, or rejected: the part is given up (dead) with the reason. */
-    public void giveUp(Exchange exchange) {
-        OutboundMessage m = exchange.getProperty(OUTBOUND, OutboundMessage.class);
-        if (m == null) {
-            m = exchange.getMessage().getBody(OutboundMessage.class);
-        }
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        store.dead(m, cause);
+    private void breakerSuccess(Delivery d) {
+        breakers.forInstance(d.part().instance()).onSuccess(System.nanoTime() - d.startedNanos(), TimeUnit.NANOSECONDS);
     }
 
-    private static void breakerSuccess(Exchange exchange) {
-        CircuitBreaker breaker = exchange.getProperty(BREAKER, CircuitBreaker.class);
-        if (breaker != null) {
-            breaker.onSuccess(System.nanoTime() - started(exchange), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private static void breakerError(Exchange exchange, Throwable error) {
-        CircuitBreaker breaker = exchange.getProperty(BREAKER, CircuitBreaker.class);
-        if (breaker != null) {
-            breaker.onError(System.nanoTime() - started(exchange), TimeUnit.NANOSECONDS,
-                    error == null ? new SendFailedException("transport error") : error);
-        }
-    }
-
-    private static long attemptId(Exchange exchange) {
-        return exchange.getProperty(ATTEMPT_ID, Long.class);
-    }
-
-    private static long started(Exchange exchange) {
-        Long s = exchange.getProperty(STARTED, Long.class);
-        return s == null ? System.nanoTime() : s;
+    private void breakerError(Delivery d, Throwable error) {
+        breakers.forInstance(d.part().instance()).onError(System.nanoTime() - d.startedNanos(), TimeUnit.NANOSECONDS,
+                error == null ? new SendFailedException("transport error") : error);
     }
 }

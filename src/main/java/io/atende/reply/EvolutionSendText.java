@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -15,11 +13,6 @@ import java.util.Locale;
 public final class EvolutionSendText {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** URL path segment for the instance name (names may contain spaces or accents). */
-    public String instancePath(OutboundMessage m) {
-        return URLEncoder.encode(m.instance(), StandardCharsets.UTF_8).replace("+", "%20");
-    }
 
     /** {"number": ..., "text": ...}: digits for a phone JID, the full JID for a LID (Evolution accepts both). */
     public String requestBody(OutboundMessage m) {

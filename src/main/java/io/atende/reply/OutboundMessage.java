@@ -1,5 +1,7 @@
 package io.atende.reply;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 
@@ -15,6 +17,11 @@ public record OutboundMessage(long id, long conversationId, String instance, Str
             select m.id, m.conversation_id, i.name, c.contact_jid, m.kind, m.text, m.part_index, m.part_count
               from messages m join conversations c on c.id = m.conversation_id join instances i on i.id = m.instance_id
              where m.direction = 'out' and m.status in ('ready', 'sending') and\s""";
+
+    /** The instance as a URL path segment ({@code /message/sendText/{instance}}): names may hold spaces or accents. */
+    public String instancePath() {
+        return URLEncoder.encode(instance, StandardCharsets.UTF_8).replace("+", "%20");
+    }
 
     /** Reads a part from columns 1 to 8 in the order of {@link #SELECT_PENDING}. */
     public static OutboundMessage fromRow(ResultSet rs) throws SQLException {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.atende.support.LogMask;
-import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * Never a second sendText for a part Evolution already accepted. When an earlier attempt of a part never got its
@@ -22,8 +22,8 @@ import java.util.Locale;
  * response was lost), the part is not resent blindly: Evolution is asked first, with
  * {@code POST /chat/findMessages/{instance}}, for our own messages ({@code fromMe}) to that contact since the first
  * unconfirmed attempt (minus a clock slack). A message with the same text whose WhatsApp id is not already one of
- * ours means the part was sent: it is marked {@code sent} with that id. An answer without one means it was not: it
- * is sent again. When Evolution cannot answer, the part is held and asked about again with the send backoff
+ * ours means the part was sent: {@code SENT}, recorded with that id. An answer without one means it was not:
+ * {@code RESEND}. When Evolution cannot answer, the part is held and asked about again with the send backoff
  * ({@link Mode#HOLD}), or resent anyway ({@link Mode#RESEND}).
  * <p>
  * This relies on Evolution storing the messages it sends ({@code DATABASE_SAVE_DATA_NEW_MESSAGE=true}), which it
@@ -35,12 +35,6 @@ public final class SendReconciler {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Rows asked for in one findMessages page; a contact never gets that many of our messages in the window. */
     static final int PAGE_SIZE = 200;
-
-    static final String UNCONFIRMED = "atendeUnconfirmed";
-    /** The delivery start read by {@link #stillToSend}, used once by the {@link #inspect} that follows it. */
-    static final String KNOWN_STATE = "atendeSendStart";
-    /** Set to true when Evolution had already sent the part: the delivery route then skips the sendText. */
-    public static final String ALREADY_SENT = "atendeAlreadySent";
 
     /** What to do when Evolution cannot say whether it sent an unconfirmed part. */
     public enum Mode {
@@ -67,91 +61,46 @@ public final class SendReconciler {
     }
 
     private final DeliveryStore store;
-    private final EvolutionSendText contract;
-    private final String apiKey;
     private final Settings settings;
     private final Clock clock;
 
-    public SendReconciler(DeliveryStore store, EvolutionSendText contract, String apiKey, Settings settings, Clock clock) {
+    public SendReconciler(DeliveryStore store, Settings settings, Clock clock) {
         this.store = store;
-        this.contract = contract;
-        this.apiKey = apiKey;
         this.settings = settings;
         this.clock = clock;
     }
 
-    /** The open question about one part: its unconfirmed attempts and the time window to search. */
-    record Question(OutboundMessage part, DeliveryStore.Unconfirmed attempts, Instant from, Instant to) {
-    }
-
     /**
-     * Body in: the {@link OutboundMessage}. True when the part still has to be sent (a recovered or replayed part may
-     * already be final). The same statement ({@link DeliveryStore#beginSend}) reads its unconfirmed attempts, which
-     * the first {@link #inspect} then uses instead of asking PostgreSQL again (a retry asks again), and, when there
-     * is none, opens the part's attempt, which the first {@link EvolutionDelivery#prepareAttempt} then uses.
+     * A part whose last unconfirmed attempt is too recent to judge is held (asked about after the send backoff);
+     * otherwise it stays {@code ASK}.
      */
-    public boolean stillToSend(Exchange exchange) {
-        OutboundMessage m = exchange.getMessage().getBody(OutboundMessage.class);
-        DeliveryStore.SendStart start = store.beginSend(m);
-        if (start.pending()) {
-            exchange.setProperty(KNOWN_STATE, start);
-            if (start.attemptId() != null) {
-                exchange.setProperty(EvolutionDelivery.OPENED_ATTEMPT, start.attemptId());
-            }
+    public Delivery due(Delivery d) {
+        Instant settled = d.unconfirmed().lastStarted().plus(settings.settleAfter());
+        if (clock.instant().isBefore(settled)) {
+            return d.with(Delivery.Verdict.HOLD, "an earlier attempt of reply " + d.part().id()
+                    + " may still be in progress at Evolution; asking Evolution about it after "
+                    + settled.truncatedTo(ChronoUnit.SECONDS));
         }
-        return start.pending();
-    }
-
-    /**
-     * Body in: the {@link OutboundMessage} about to be sent. Leaves the question in a property when an earlier
-     * attempt is unconfirmed, nothing otherwise.
-     *
-     * @throws SendFailedException when the last unconfirmed attempt is too recent to judge (retried with backoff)
-     */
-    public void inspect(Exchange exchange) {
-        exchange.removeProperty(UNCONFIRMED);
-        exchange.removeProperty(ALREADY_SENT);
-        OutboundMessage m = exchange.getMessage().getBody(OutboundMessage.class);
-        DeliveryStore.SendStart known = exchange.getProperty(KNOWN_STATE, DeliveryStore.SendStart.class);
-        exchange.removeProperty(KNOWN_STATE);
-        DeliveryStore.Unconfirmed open = known != null ? known.unconfirmed() : store.unconfirmed(m);
-        if (open == null) {
-            return;
-        }
-        Instant now = clock.instant();
-        Instant settled = open.lastStarted().plus(settings.settleAfter());
-        if (now.isBefore(settled)) {
-            throw new SendFailedException("an earlier attempt of reply " + m.id() + " may still be in progress at"
-                    + " Evolution; asking Evolution about it after " + settled.truncatedTo(ChronoUnit.SECONDS));
-        }
-        exchange.setProperty(UNCONFIRMED, new Question(m, open,
-                open.firstStarted().minus(settings.clockSlack()), now.plus(settings.clockSlack())));
-    }
-
-    /** Body out: the findMessages request, with only the headers Evolution needs. */
-    public void prepareQuery(Exchange exchange) {
-        Question q = exchange.getProperty(UNCONFIRMED, Question.class);
-        var msg = exchange.getMessage();
-        msg.removeHeaders("*", "CamelRedelivery*");
-        msg.setHeader("apikey", apiKey);
-        msg.setHeader(Exchange.CONTENT_TYPE, "application/json; charset=utf-8");
-        msg.setHeader(Exchange.HTTP_METHOD, "POST");
-        exchange.setProperty(EvolutionDelivery.INSTANCE_PATH, contract.instancePath(q.part()));
-        msg.setBody(queryBody(q));
+        return d;
     }
 
     /** {"where":{"key":{"remoteJid":…,"fromMe":true},"messageTimestamp":{"gte":…,"lte":…}},"offset":…,"page":1} */
-    static String queryBody(Question q) {
+    public String findMessagesRequest(Delivery d) {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode where = root.putObject("where");
-        where.putObject("key").put("remoteJid", remoteJid(q.part().contactJid())).put("fromMe", true);
+        where.putObject("key").put("remoteJid", remoteJid(d.part().contactJid())).put("fromMe", true);
         // Evolution applies the window only with both bounds; it parses them with new Date(...) and compares seconds.
         where.putObject("messageTimestamp")
-                .put("gte", q.from().truncatedTo(ChronoUnit.SECONDS).toString())
-                .put("lte", q.to().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1).toString());
+                .put("gte", windowStart(d).truncatedTo(ChronoUnit.SECONDS).toString())
+                .put("lte", clock.instant().plus(settings.clockSlack()).truncatedTo(ChronoUnit.SECONDS).plusSeconds(1)
+                        .toString());
         root.put("offset", PAGE_SIZE);
         root.put("page", 1);
         return root.toString();
+    }
+
+    private Instant windowStart(Delivery d) {
+        return d.unconfirmed().firstStarted().minus(settings.clockSlack());
     }
 
     /** Evolution stores the key with the full JID; a bare number is a phone. */
@@ -160,64 +109,53 @@ public final class SendReconciler {
     }
 
     /** The findMessages call failed in transport (refused, reset, timeout). */
-    public void unreachable(Exchange exchange) {
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        unavailable(exchange, "Evolution API unreachable for findMessages: "
+    public Delivery unreachable(Delivery d, Exception cause) {
+        return cannotTell(d, "Evolution API unreachable for findMessages: "
                 + (cause == null ? "transport error" : cause.getClass().getSimpleName() + ": " + cause.getMessage()));
     }
 
     /**
-     * Judges Evolution's answer: sent (mark it, skip the sendText), not sent (go on and send), or unknown
-     * (hold or resend, per {@link Mode}). Body out: the {@link OutboundMessage} again.
+     * Judges Evolution's answer: {@code SENT} (recorded, no sendText), {@code RESEND} (no trace: send it), or, when
+     * the answer says nothing, {@code HOLD} or {@code RESEND} per {@link Mode}.
      */
-    public void judge(Exchange exchange) {
-        Question q = exchange.getProperty(UNCONFIRMED, Question.class);
-        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        String body = exchange.getMessage().getBody(String.class);
-        exchange.getMessage().setBody(q.part());
+    public Delivery judge(Delivery d, Integer status, String body) {
         if (status == null || status != 200) {
-            unavailable(exchange, "Evolution API answered findMessages with HTTP " + status + ": "
+            return cannotTell(d, "Evolution API answered findMessages with HTTP " + status + ": "
                     + EvolutionSendText.summary(body));
-            return;
         }
         Verdict verdict;
         try {
-            verdict = verdict(q, JSON.readTree(body));
+            verdict = verdict(d.part(), windowStart(d), JSON.readTree(body), ids -> store.alreadyClaimed(d.part(), ids));
         } catch (Exception e) {
-            unavailable(exchange, "unreadable findMessages answer: " + e.getMessage());
-            return;
+            return cannotTell(d, "unreadable findMessages answer: " + e.getMessage());
         }
         if (verdict.sentAs() != null) {
-            store.reconciled(q.part(), verdict.sentAs());
-            exchange.setProperty(ALREADY_SENT, true);
-        } else if (verdict.complete()) {
-            store.notSentByEvolution(q.part());
-            exchange.setProperty(ALREADY_SENT, false);
-        } else {
-            unavailable(exchange, "findMessages returned more of our messages to this contact than one page ("
-                    + PAGE_SIZE + ") without this one");
+            store.reconciled(d.part(), verdict.sentAs());
+            return d.with(Delivery.Verdict.SENT);
         }
+        if (verdict.complete()) {
+            store.notSentByEvolution(d.part());
+            return d.with(Delivery.Verdict.RESEND);
+        }
+        return cannotTell(d, "findMessages returned more of our messages to this contact than one page ("
+                + PAGE_SIZE + ") without this one");
     }
 
     /** @param sentAs Evolution's key.id of the part, or null; complete: every matching row was seen */
     record Verdict(String sentAs, boolean complete) {
     }
 
-    Verdict verdict(Question q, JsonNode answer) {
-        return verdict(q, answer, ids -> store.alreadyClaimed(q.part(), ids));
-    }
-
     /** @param alreadyClaimed of the given WhatsApp ids, those already recorded for another of our messages */
-    static Verdict verdict(Question q, JsonNode answer,
-                           java.util.function.Function<List<String>, List<String>> alreadyClaimed) {
+    static Verdict verdict(OutboundMessage part, Instant from, JsonNode answer,
+                           Function<List<String>, List<String>> alreadyClaimed) {
         JsonNode page = answer.path("messages");
         JsonNode records = page.path("records");
         if (!records.isArray()) {
             throw new IllegalArgumentException("no messages.records array");
         }
-        String wanted = q.part().text().strip();
-        String jid = remoteJid(q.part().contactJid());
-        long fromSecond = q.from().getEpochSecond();
+        String wanted = part.text().strip();
+        String jid = remoteJid(part.contactJid());
+        long fromSecond = from.getEpochSecond();
         List<String> candidates = new ArrayList<>();
         for (JsonNode r : records) {
             JsonNode key = r.path("key");
@@ -249,17 +187,14 @@ public final class SendReconciler {
         return new Verdict(null, total <= records.size());
     }
 
-    private void unavailable(Exchange exchange, String reason) {
-        Question q = exchange.getProperty(UNCONFIRMED, Question.class);
-        OutboundMessage m = q.part();
-        exchange.getMessage().setBody(m);
+    private Delivery cannotTell(Delivery d, String reason) {
+        OutboundMessage m = d.part();
         if (settings.mode() == Mode.RESEND) {
             LOG.warn("Reply {} to {} on {}: cannot tell whether Evolution already sent it ({}); sending it again"
                     + " (ATENDE_SEND_RECONCILE=resend)", m.id(), LogMask.jid(m.contactJid()), m.instance(), reason);
-            exchange.setProperty(ALREADY_SENT, false);
-            return;
+            return d.with(Delivery.Verdict.RESEND, reason);
         }
-        throw new SendFailedException("unconfirmed earlier attempt, held until Evolution can tell whether it sent it ("
-                + reason + ")");
+        return d.with(Delivery.Verdict.HOLD,
+                "unconfirmed earlier attempt, held until Evolution can tell whether it sent it (" + reason + ")");
     }
 }

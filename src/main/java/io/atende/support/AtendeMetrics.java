@@ -86,8 +86,14 @@ public final class AtendeMetrics {
                 .record(took);
     }
 
+    /** One LLM call in flight, counted until closed. */
+    public interface InFlight extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Counts one LLM call in flight until the returned handle is closed (atende_llm_inflight). */
-    public AutoCloseable llmCallStarted() {
+    public InFlight llmCallStarted() {
         llmInflight.incrementAndGet();
         return llmInflight::decrementAndGet;
     }

@@ -1,7 +1,5 @@
 package io.atende.transport;
 
-import org.apache.camel.Exchange;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 
 /**
@@ -11,8 +9,8 @@ import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
  */
 public final class KafkaCommits {
 
-    public void commit(Exchange exchange) {
-        KafkaManualCommit commit = exchange.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+    /** @param commit the consumer's manual commit (the {@code CamelKafkaManualCommit} header) */
+    public void commit(KafkaManualCommit commit) {
         if (commit == null) {
             throw new IllegalStateException("no manual commit on this exchange: the consumer needs allowManualCommit=true");
         }

@@ -1,5 +1,6 @@
 package io.atende.conversation;
 
+import io.atende.llm.LlmAnswer;
 import io.atende.reply.OutboundMessage;
 import io.atende.reply.ReplySplitter;
 import io.atende.store.Sql;
@@ -25,9 +26,9 @@ class ClaimAndAnswerTest {
     final MigratedDatabase db = new MigratedDatabase();
 
     ConversationQueue queue(int slots, Duration debounce) {
-        var settings = new ConversationQueue.Settings(slots, debounce, Duration.ofSeconds(30), Duration.ofMillis(100),
+        var settings = new ConversationQueue.Settings(debounce, Duration.ofSeconds(30), Duration.ofMillis(100),
                 Duration.ofSeconds(1), "", true, 10);
-        return new ConversationQueue(db.tx(), settings, new ReplySplitter(20), settings::llmSlots,
+        return new ConversationQueue(db.tx(), settings, new ReplySplitter(20), () -> slots,
                 new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
     }
 
@@ -105,7 +106,7 @@ class ClaimAndAnswerTest {
     void aClaimedTurnCarriesTheConversationsLastAnsweredMessagesOldestFirst() {
         long conv = waiting("loja", "cliente", 1_000, 1_000, "primeira pergunta");
         ConversationQueue queue = queue(1, Duration.ZERO);
-        queue.answered(queue.claimReady().get(0), new LlmAnswer("primeira resposta", 1, 1, 1));
+        queue.answered(queue.claimReady().get(0), LlmAnswer.of("primeira resposta", 1, 1, 1, null));
         queue.replyFinished(conv);
         long instance = instance("loja");
         db.tx().inTransaction(c -> {
@@ -123,11 +124,11 @@ class ClaimAndAnswerTest {
                 new HistoryTurn(HistoryTurn.Role.USER, "primeira pergunta"),
                 new HistoryTurn(HistoryTurn.Role.ASSISTANT, "primeira resposta"));
         // The window is ATENDE_HISTORY_TURNS messages, the newest ones.
-        var oneTurn = new ConversationQueue.Settings(1, Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(100),
+        var oneTurn = new ConversationQueue.Settings(Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(100),
                 Duration.ofSeconds(1), "", true, 1);
-        ConversationQueue narrow = new ConversationQueue(db.tx(), oneTurn, new ReplySplitter(20), oneTurn::llmSlots,
+        ConversationQueue narrow = new ConversationQueue(db.tx(), oneTurn, new ReplySplitter(20), () -> 1,
                 new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
-        queue.answered(turn, new LlmAnswer("segunda resposta", 1, 1, 1));
+        queue.answered(turn, LlmAnswer.of("segunda resposta", 1, 1, 1, null));
         queue.replyFinished(conv);
         waitingAgain(conv, "terceira pergunta");
         assertThat(narrow.claimReady().get(0).history()).containsExactly(
@@ -164,7 +165,7 @@ class ClaimAndAnswerTest {
         ClaimedTurn turn = queue.claimReady().get(0);
 
         List<OutboundMessage> parts = queue.answered(turn,
-                new LlmAnswer("Primeira parte aqui.\n\nSegunda parte aqui.\n\nTerceira.", 120, 30, 4_500));
+                LlmAnswer.of("Primeira parte aqui.\n\nSegunda parte aqui.\n\nTerceira.", 120, 30, 4_500, null));
 
         assertThat(parts).hasSizeGreaterThan(1);
         assertThat(parts).extracting(OutboundMessage::id).isSorted();

@@ -1,5 +1,6 @@
 package io.atende.conversation;
 
+import io.atende.llm.LlmAnswer;
 import io.atende.reply.OutboundMessage;
 import io.atende.reply.ReplySplitter;
 import io.atende.store.Sql;
@@ -20,7 +21,7 @@ import static org.awaitility.Awaitility.await;
  */
 class ConversationLeasesTest {
 
-    static final ConversationQueue.Settings SETTINGS = new ConversationQueue.Settings(2, Duration.ZERO,
+    static final ConversationQueue.Settings SETTINGS = new ConversationQueue.Settings(Duration.ZERO,
             Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofSeconds(1), "", true, 10);
 
     @RegisterExtension
@@ -35,7 +36,7 @@ class ConversationLeasesTest {
     }
 
     ConversationQueue queue(String owner) {
-        return new ConversationQueue(db.tx(), SETTINGS, new ReplySplitter(4096), SETTINGS::llmSlots,
+        return new ConversationQueue(db.tx(), SETTINGS, new ReplySplitter(4096), () -> 2,
                 new ConversationQueue.Lease(owner, Duration.ofSeconds(1)));
     }
 
@@ -75,7 +76,7 @@ class ConversationLeasesTest {
             assertThat(b.reclaimExpired()).isEmpty();
         }
         assertThat(state(conv)).isEqualTo("answering/replica-a");
-        List<OutboundMessage> reply = a.answered(turns.get(0), new LlmAnswer("olá", 1, 1, 10));
+        List<OutboundMessage> reply = a.answered(turns.get(0), LlmAnswer.of("olá", 1, 1, 10, null));
         assertThat(reply).hasSize(1);
         assertThat(state(conv)).isEqualTo("replying/replica-a");
         a.replyFinished(conv);
@@ -96,10 +97,10 @@ class ConversationLeasesTest {
         assertThat(again.get(0).texts()).containsExactly("qual o horário?");
         assertThat(state(conv)).isEqualTo("answering/replica-b");
         // a wakes up with its old turn: its answer and its failure are both ignored, b's turn stands.
-        assertThat(a.answered(stale, new LlmAnswer("tarde demais", 1, 1, 10))).isEmpty();
+        assertThat(a.answered(stale, LlmAnswer.of("tarde demais", 1, 1, 10, null))).isEmpty();
         assertThat(a.llmFailed(stale, new RuntimeException("x"))).isEmpty();
         assertThat(state(conv)).isEqualTo("answering/replica-b");
-        assertThat(b.answered(again.get(0), new LlmAnswer("das 8h às 18h", 1, 1, 10))).hasSize(1);
+        assertThat(b.answered(again.get(0), LlmAnswer.of("das 8h às 18h", 1, 1, 10, null))).hasSize(1);
         long answers = db.tx().inTransaction(c -> Sql.oneLong(c,
                 "select count(*) from messages where conversation_id = ? and direction = 'out'", conv));
         assertThat(answers).as("exactly one reply").isEqualTo(1);
@@ -109,7 +110,7 @@ class ConversationLeasesTest {
     void aDeadReplicasStoredReplyIsAdoptedAndDeliveredByTheOther() {
         long conv = waitingConversation("5511900000003@s.whatsapp.net", "tem pão?");
         ClaimedTurn turn = a.claimReady().get(0);
-        List<OutboundMessage> parts = a.answered(turn, new LlmAnswer("Tem sim!", 1, 1, 10));
+        List<OutboundMessage> parts = a.answered(turn, LlmAnswer.of("Tem sim!", 1, 1, 10, null));
         assertThat(state(conv)).isEqualTo("replying/replica-a");
         // a dies before sending: b adopts the stored reply once a's lease has expired.
         List<List<OutboundMessage>> adopted = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
@@ -160,7 +161,7 @@ class ConversationLeasesTest {
 
         // One of a's turns ends: a holds fewer than every slot, and claims again on the next wake-up.
         long w = waitingConversation("5511900000014@s.whatsapp.net", "oi");
-        a.answered(turns.get(1), new LlmAnswer("olá", 1, 1, 10));
+        a.answered(turns.get(1), LlmAnswer.of("olá", 1, 1, 10, null));
         assertThat(a.turnsInFlightHere()).isEqualTo(1);
         assertThat(a.slotMayBeFree()).isTrue();
         List<ClaimedTurn> next = a.claimReady();
@@ -179,7 +180,7 @@ class ConversationLeasesTest {
         long x = waitingConversation("5511900000043@s.whatsapp.net", "oi");
         assertThat(a.claimReady()).as("full").isEmpty();
         // b's turn ends: a is not told, but it holds only one of the two slots, so its next wake-up claims.
-        b.answered(bTurns.get(0), new LlmAnswer("olá", 1, 1, 10));
+        b.answered(bTurns.get(0), LlmAnswer.of("olá", 1, 1, 10, null));
         assertThat(a.slotMayBeFree()).isTrue();
         assertThat(a.claimReady()).singleElement().extracting(ClaimedTurn::conversationId).isEqualTo(x);
     }

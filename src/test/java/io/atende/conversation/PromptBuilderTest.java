@@ -169,7 +169,7 @@ class PromptBuilderTest {
             history.add(i % 2 == 0 ? user(text) : assistant(text));
         }
 
-        ArrayList<ChatMessage> messages = builder.build(history, List.of("E agora?"));
+        List<ChatMessage> messages = builder.build(history, List.of("E agora?"));
 
         assertThat(builder.estimateTokens(messages)).isLessThanOrEqualTo(builder.budget());
         List<String> kept = texts(messages.subList(1, messages.size() - 1));
@@ -194,7 +194,7 @@ class PromptBuilderTest {
         // Budget 60 tokens, 1 char per token: the system (4 + 4) and the pending message (4 + 4) fit,
         // the unanswered earlier message of 200 chars does not.
         PromptBuilder builder = new PromptBuilder("Seja", 160, 100, 1000, 1.0);
-        ArrayList<ChatMessage> messages = builder.build(
+        List<ChatMessage> messages = builder.build(
                 List.of(user("olá"), assistant("oi"), user(old)), List.of("oi?!"));
 
         assertThat(texts(messages)).containsExactly("Seja", "oi?!");
@@ -202,12 +202,12 @@ class PromptBuilderTest {
 
         // One token short of everything: the older pair goes, the unanswered message rides along with the pending one.
         PromptBuilder tighter = new PromptBuilder("Seja", 329, 100, 1000, 1.0);
-        ArrayList<ChatMessage> some = tighter.build(List.of(user("olá"), assistant("oi"), user(old)), List.of("oi?!"));
+        List<ChatMessage> some = tighter.build(List.of(user("olá"), assistant("oi"), user(old)), List.of("oi?!"));
         assertThat(texts(some)).containsExactly("Seja", old + "\noi?!");
 
         // Exactly enough room: everything is sent.
         PromptBuilder roomier = new PromptBuilder("Seja", 330, 100, 1000, 1.0);
-        ArrayList<ChatMessage> all = roomier.build(List.of(user("olá"), assistant("oi"), user(old)), List.of("oi?!"));
+        List<ChatMessage> all = roomier.build(List.of(user("olá"), assistant("oi"), user(old)), List.of("oi?!"));
         assertThat(texts(all)).containsExactly("Seja", "olá", "oi", old + "\noi?!");
         assertThat(roomier.estimateTokens(all)).isEqualTo(roomier.budget()).isEqualTo(8 + 7 + 6 + 209);
     }
@@ -217,7 +217,7 @@ class PromptBuilderTest {
         PromptBuilder builder = new PromptBuilder(SYSTEM, 400, 100, 100_000, 3.0);
         String huge = "Preciso de ajuda com meu pedido. ".repeat(300);
 
-        ArrayList<ChatMessage> messages = builder.build(
+        List<ChatMessage> messages = builder.build(
                 List.of(user("oi"), assistant("Olá!")), List.of(huge, "Alguém aí?"));
 
         assertThat(types(messages)).containsExactly(ChatMessageType.SYSTEM, ChatMessageType.USER);
@@ -232,7 +232,7 @@ class PromptBuilderTest {
         String longSystem = "Regra importante número um. ".repeat(200);
         PromptBuilder builder = new PromptBuilder(longSystem, 1000, 200, 2000, 3.0);
 
-        ArrayList<ChatMessage> messages = builder.build(List.of(user("oi"), assistant("olá")), List.of("Qual o preço?"));
+        List<ChatMessage> messages = builder.build(List.of(user("oi"), assistant("olá")), List.of("Qual o preço?"));
 
         String system = text(messages.get(0));
         assertThat(messages.get(0).type()).isEqualTo(ChatMessageType.SYSTEM);
@@ -250,7 +250,7 @@ class PromptBuilderTest {
         String longPending = "p".repeat(5000);
         PromptBuilder builder = new PromptBuilder(longSystem, 1000, 200, 100_000, 3.0);
 
-        ArrayList<ChatMessage> messages = builder.build(List.of(), List.of(longPending));
+        List<ChatMessage> messages = builder.build(List.of(), List.of(longPending));
 
         assertThat(builder.estimateTokens(text(messages.get(0)))).isLessThanOrEqualTo(400);
         assertThat(text(messages.get(1))).startsWith("ppp").endsWith("…");
@@ -260,7 +260,7 @@ class PromptBuilderTest {
 
     @Test
     void returnsAMutableArrayList() {
-        ArrayList<ChatMessage> messages = roomy().build(List.of(user("oi")), List.of("tudo bem?"));
+        List<ChatMessage> messages = roomy().build(List.of(user("oi")), List.of("tudo bem?"));
 
         messages.set(0, SystemMessage.from("outro"));
         messages.add(UserMessage.from("mais"));

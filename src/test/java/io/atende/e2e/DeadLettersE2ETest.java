@@ -99,7 +99,8 @@ class DeadLettersE2ETest {
         // Without the admin token: 401, nothing else.
         HttpResponse<String> anonymous = get("/admin/dead-letters", null);
         assertThat(anonymous.statusCode()).isEqualTo(401);
-        assertThat(anonymous.body()).isEqualTo("{\"error\":\"unauthorized\"}");
+        assertThat(anonymous.body())
+                .isEqualTo("{\"type\":\"about:blank\",\"title\":\"Unauthorized\",\"status\":401,\"error\":\"unauthorized\"}");
         assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
         assertThat(get("/admin/dead-letters", "wrong-" + ADMIN).statusCode()).isEqualTo(401);
         assertThat(get("/admin/dead-letters", ADMIN.substring(1)).statusCode()).isEqualTo(401);
@@ -156,10 +157,12 @@ class DeadLettersE2ETest {
         // A second replay is refused, an unknown letter is not found; neither sends anything.
         HttpResponse<String> again = post("/admin/dead-letters/" + letterId + "/replay", ADMIN);
         assertThat(again.statusCode()).isEqualTo(409);
-        assertThat(again.body()).isEqualTo("{\"error\":\"conflict\",\"reason\":\"already_replayed\"}");
+        assertThat(again.body()).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Conflict\",\"status\":409,"
+                + "\"error\":\"conflict\",\"reason\":\"already_replayed\"}");
         HttpResponse<String> unknown = post("/admin/dead-letters/999999/replay", ADMIN);
         assertThat(unknown.statusCode()).isEqualTo(404);
-        assertThat(unknown.body()).isEqualTo("{\"error\":\"not_found\"}");
+        assertThat(unknown.body())
+                .isEqualTo("{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,\"error\":\"not_found\"}");
         assertThat(post("/admin/dead-letters/not-a-number/replay", ADMIN).statusCode()).isEqualTo(404);
         assertThat(get("/admin/dead-letters/999999", ADMIN).statusCode()).isEqualTo(404);
 

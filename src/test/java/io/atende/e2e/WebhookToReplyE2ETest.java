@@ -279,7 +279,9 @@ class WebhookToReplyE2ETest {
 
         HttpResponse<String> none = Http.post(url, body);
         assertThat(none.statusCode()).isEqualTo(401);
-        assertThat(none.body()).isEqualTo("{\"error\":\"unauthorized\"}");
+        assertThat(none.body())
+                .isEqualTo("{\"type\":\"about:blank\",\"title\":\"Unauthorized\",\"status\":401,\"error\":\"unauthorized\"}");
+        assertThat(none.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(Http.post(url, body, "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
         assertThat(Http.post(url + "?token=wrong", body).statusCode()).isEqualTo(401);
         assertThat(Http.post(url, body, "Authorization", "Bearer " + Jwt.hs256(TOKEN, now - 1200, now - 600))
@@ -292,7 +294,8 @@ class WebhookToReplyE2ETest {
     void malformedAndOversizedBodiesGetClearErrorsWithoutStackTraces() {
         HttpResponse<String> notJson = webhook("{not json");
         assertThat(notJson.statusCode()).isEqualTo(400);
-        assertThat(notJson.body()).contains("\"error\":\"bad_request\"").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(notJson.body()).contains("\"status\":400", "\"error\":\"bad_request\"",
+                "\"detail\":\"webhook body is not valid JSON\"").doesNotContain("Exception").doesNotContain("\tat ");
 
         assertThat(webhook("[1,2,3]").statusCode()).isEqualTo(400);
         assertThat(webhook("{\"event\":\"messages.upsert\"}").statusCode()).as("no instance").isEqualTo(400);

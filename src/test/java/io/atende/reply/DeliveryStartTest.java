@@ -58,9 +58,9 @@ class DeliveryStartTest {
     void aReadyPartIsMarkedSendingAndItsAttemptOpened() {
         OutboundMessage m = part("ready");
 
-        DeliveryStore.SendStart start = store.beginSend(m);
+        Delivery start = store.begin(m);
 
-        assertThat(start.pending()).isTrue();
+        assertThat(start.verdict()).isEqualTo(Delivery.Verdict.SEND);
         assertThat(start.unconfirmed()).isNull();
         assertThat(start.attemptId()).isNotNull();
         assertThat(status(m)).isEqualTo("sending");
@@ -73,8 +73,9 @@ class DeliveryStartTest {
         attempt(m, "retry", 503);
         attempt(m, "not_connected", null);
 
-        DeliveryStore.SendStart start = store.beginSend(m);
+        Delivery start = store.begin(m);
 
+        assertThat(start.verdict()).isEqualTo(Delivery.Verdict.SEND);
         assertThat(start.unconfirmed()).isNull();
         assertThat(attempts(m)).containsExactly("1:retry", "2:not_connected", "3:pending");
     }
@@ -85,9 +86,9 @@ class DeliveryStartTest {
         attempt(m, "pending", null);
         attempt(m, "retry", null);
 
-        DeliveryStore.SendStart start = store.beginSend(m);
+        Delivery start = store.begin(m);
 
-        assertThat(start.pending()).isTrue();
+        assertThat(start.verdict()).isEqualTo(Delivery.Verdict.ASK);
         assertThat(start.unconfirmed()).isNotNull();
         assertThat(start.unconfirmed().count()).isEqualTo(2);
         assertThat(start.attemptId()).isNull();
@@ -99,13 +100,14 @@ class DeliveryStartTest {
         for (String finalStatus : List.of("sent", "dead")) {
             OutboundMessage m = part(finalStatus);
 
-            DeliveryStore.SendStart start = store.beginSend(m);
+            Delivery start = store.begin(m);
 
-            assertThat(start.pending()).isFalse();
+            assertThat(start.verdict()).isEqualTo(Delivery.Verdict.DONE);
             assertThat(start.attemptId()).isNull();
             assertThat(status(m)).isEqualTo(finalStatus);
             assertThat(attempts(m)).isEmpty();
         }
-        assertThat(store.beginSend(new OutboundMessage(999_999, 1, "loja", "x", "answer", "x", 0, 1)).pending()).isFalse();
+        assertThat(store.begin(new OutboundMessage(999_999, 1, "loja", "x", "answer", "x", 0, 1)).verdict())
+                .isEqualTo(Delivery.Verdict.DONE);
     }
 }

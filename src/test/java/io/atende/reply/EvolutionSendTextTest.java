@@ -23,7 +23,7 @@ class EvolutionSendTextTest {
 
     @Test
     void instanceNamesAreUrlEncodedForThePath() {
-        assertThat(contract.instancePath(to("1@s.whatsapp.net", "Loja São João"))).isEqualTo("Loja%20S%C3%A3o%20Jo%C3%A3o");
+        assertThat(to("1@s.whatsapp.net", "Loja São João").instancePath()).isEqualTo("Loja%20S%C3%A3o%20Jo%C3%A3o");
     }
 
     @Test

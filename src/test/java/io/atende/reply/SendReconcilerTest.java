@@ -6,7 +6,10 @@ import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,12 +20,19 @@ class SendReconcilerTest {
     static final Instant FIRST = Instant.parse("2026-11-25T21:00:10Z");
     static final OutboundMessage PART = new OutboundMessage(7, 3, "loja", "5521987654321@s.whatsapp.net", "answer",
             "Abrimos às 9h.", 0, 1);
-    static final SendReconciler.Question QUESTION = new SendReconciler.Question(PART,
-            new DeliveryStore.Unconfirmed(FIRST, FIRST, 1), FIRST.minusSeconds(60), FIRST.plusSeconds(600));
+    static final Delivery ASK = new Delivery(PART, Delivery.Verdict.ASK, new Delivery.Unconfirmed(FIRST, FIRST, 1),
+            null, 0, null);
+    static final Instant WINDOW_START = FIRST.minusSeconds(60);
+
+    static SendReconciler reconciler(SendReconciler.Mode mode, Instant now) {
+        // No store: these paths never reach PostgreSQL.
+        return new SendReconciler(null, new SendReconciler.Settings(mode, Duration.ofSeconds(30), Duration.ofSeconds(60)),
+                Clock.fixed(now, ZoneOffset.UTC));
+    }
 
     @Test
     void queryAsksForOurMessagesToTheContactInTheWindow() throws Exception {
-        JsonNode q = JSON.readTree(SendReconciler.queryBody(QUESTION));
+        JsonNode q = JSON.readTree(reconciler(SendReconciler.Mode.HOLD, FIRST.plusSeconds(540)).findMessagesRequest(ASK));
         assertThat(q.at("/where/key/remoteJid").asText()).isEqualTo("5521987654321@s.whatsapp.net");
         assertThat(q.at("/where/key/fromMe").asBoolean()).isTrue();
         assertThat(q.at("/where/messageTimestamp/gte").asText()).isEqualTo("2026-11-25T20:59:10Z");
@@ -34,7 +44,7 @@ class SendReconcilerTest {
 
     @Test
     void aMatchingRecordIsTheSentPart() throws Exception {
-        var v = SendReconciler.verdict(QUESTION, page(2, record("A", true, "5521987654321@s.whatsapp.net",
+        var v = SendReconciler.verdict(PART, WINDOW_START, page(2, record("A", true, "5521987654321@s.whatsapp.net",
                 "Outro texto", FIRST), record("B", true, "5521987654321@s.whatsapp.net", "Abrimos às 9h.", FIRST)),
                 ids -> List.of());
         assertThat(v.sentAs()).isEqualTo("B");
@@ -42,7 +52,7 @@ class SendReconcilerTest {
 
     @Test
     void recordsThatDoNotMatchAreIgnored() throws Exception {
-        var v = SendReconciler.verdict(QUESTION, page(5,
+        var v = SendReconciler.verdict(PART, WINDOW_START, page(5,
                         record("A", false, "5521987654321@s.whatsapp.net", "Abrimos às 9h.", FIRST), // the customer's
                         record("B", true, "5521900000000@s.whatsapp.net", "Abrimos às 9h.", FIRST),  // another contact
                         record("C", true, "5521987654321@s.whatsapp.net", "Abrimos às 9h.", FIRST.minusSeconds(61)),
@@ -55,7 +65,7 @@ class SendReconcilerTest {
 
     @Test
     void anIncompletePageWithoutAMatchIsNotProofOfAbsence() throws Exception {
-        var v = SendReconciler.verdict(QUESTION, page(SendReconciler.PAGE_SIZE + 1,
+        var v = SendReconciler.verdict(PART, WINDOW_START, page(SendReconciler.PAGE_SIZE + 1,
                 record("A", true, "5521987654321@s.whatsapp.net", "Outro", FIRST)), ids -> List.of());
         assertThat(v.sentAs()).isNull();
         assertThat(v.complete()).isFalse();
@@ -68,7 +78,27 @@ class SendReconcilerTest {
                  "remoteJid":"99@lid","remoteJidAlt":"5521987654321@s.whatsapp.net"},
                  "message":{"extendedTextMessage":{"text":" Abrimos às 9h. "}},"messageTimestamp":%d}]}}"""
                 .formatted(FIRST.getEpochSecond());
-        assertThat(SendReconciler.verdict(QUESTION, JSON.readTree(json), ids -> List.of()).sentAs()).isEqualTo("X");
+        assertThat(SendReconciler.verdict(PART, WINDOW_START, JSON.readTree(json), ids -> List.of()).sentAs()).isEqualTo("X");
+    }
+
+    @Test
+    void anAttemptTooRecentToJudgeIsHeldWithoutAskingEvolution() {
+        Delivery early = reconciler(SendReconciler.Mode.HOLD, FIRST.plusSeconds(29)).due(ASK);
+        assertThat(early.verdict()).isEqualTo(Delivery.Verdict.HOLD);
+        assertThat(early.reason()).contains("may still be in progress").contains("2026-11-25T21:00:40Z");
+        assertThat(reconciler(SendReconciler.Mode.HOLD, FIRST.plusSeconds(30)).due(ASK)).isEqualTo(ASK);
+    }
+
+    @Test
+    void whenEvolutionCannotTellTheModeDecides() {
+        Instant now = FIRST.plusSeconds(60);
+        Delivery held = reconciler(SendReconciler.Mode.HOLD, now).judge(ASK, 500, "{\"error\":\"x\"}");
+        assertThat(held.verdict()).isEqualTo(Delivery.Verdict.HOLD);
+        assertThat(held.reason()).contains("HTTP 500");
+        assertThat(reconciler(SendReconciler.Mode.RESEND, now).judge(ASK, 200, "not json").verdict())
+                .isEqualTo(Delivery.Verdict.RESEND);
+        assertThat(reconciler(SendReconciler.Mode.HOLD, now).unreachable(ASK, new ConnectException("refused")).reason())
+                .contains("unreachable").contains("refused");
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.atende.routes;
 
-import io.atende.AtendeConfiguration;
+import io.atende.Atende;
 import io.atende.fixtures.EvolutionFixture;
 import io.atende.fixtures.OllamaFixture;
 import io.atende.support.Payloads;
@@ -36,7 +36,7 @@ class ConversationRoutesTest extends CamelMainTestSupport {
 
     @Override
     protected void configure(MainConfigurationProperties configuration) {
-        configuration.addConfiguration(AtendeConfiguration.class);
+        Atende.configurations().forEach(configuration::addConfiguration);
     }
 
     @Override
@@ -81,7 +81,7 @@ class ConversationRoutesTest extends CamelMainTestSupport {
             e.getMessage().setBody(Payloads.fixture("01-text-conversation.json").instance("rotas-401").json());
             e.getMessage().setHeader("Authorization", "Bearer errado");
         });
-        assertThat(reply.getMessage().getHeader("CamelHttpResponseCode", Integer.class)).isEqualTo(401);
+        assertThat(reply.getException()).isInstanceOf(io.atende.support.UnauthorizedException.class);
         assertThat(anyAnswer.matches(1, TimeUnit.SECONDS)).isFalse();
     }
 }

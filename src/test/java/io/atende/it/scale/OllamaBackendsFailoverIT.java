@@ -2,7 +2,8 @@ package io.atende.it.scale;
 
 import io.atende.fixtures.EvolutionFixture;
 import io.atende.fixtures.OllamaFixture;
-import io.atende.llm.OllamaBackends;
+import io.atende.llm.LlmBackends;
+import io.atende.llm.LlmClient;
 import io.atende.support.AtendeRunner;
 import io.atende.support.Http;
 import io.atende.support.Payloads;
@@ -77,7 +78,7 @@ class OllamaBackendsFailoverIT {
 
     @Test
     void theOtherBackendServesWhileOneIsDownAndItsBreakerClosesAfterRecovery() {
-        OllamaBackends backends = app.context().getRegistry().lookupByNameAndType("ollamaBackends", OllamaBackends.class);
+        LlmBackends backends = (LlmBackends) app.context().getRegistry().lookupByNameAndType("llm", LlmClient.class);
         assertThat(backends.backends()).hasSize(2);
         CircuitBreaker breakerA = backends.backends().get(0).breaker();
         CircuitBreaker breakerB = backends.backends().get(1).breaker();

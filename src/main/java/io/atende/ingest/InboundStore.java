@@ -1,10 +1,11 @@
-package io.atende.store;
+package io.atende.ingest;
 
-import io.atende.ingest.InboundEvent;
-import io.atende.ingest.IngestOutcome;
 import io.atende.ingest.IngestOutcome.Status;
-import io.atende.llm.LlmStats;
+import io.atende.reply.Notices;
 import io.atende.reply.OutboundMessage;
+import io.atende.store.GroupCommit;
+import io.atende.store.Sql;
+import io.atende.store.Transactions;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -14,6 +15,8 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.DoubleSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * Persists normalised webhooks before they are acknowledged, each in a transaction it may share with webhooks that
@@ -32,9 +35,11 @@ public final class InboundStore {
      * Admission control: when the estimated wait (conversations ahead × recent mean LLM time ÷ slots) exceeds
      * {@code thresholdSeconds}, the customer gets one immediate notice with their place in the queue.
      *
-     * @param template text with an optional {@code {position}} placeholder; blank switches the notice off
+     * @param template    text with an optional {@code {position}} placeholder; blank switches the notice off
+     * @param slots       the LLM slots usable now (with several backends, the healthy ones)
+     * @param meanSeconds recent mean duration of one LLM call
      */
-    public record BusyNotice(int llmSlots, double thresholdSeconds, String template, LlmStats stats) {
+    public record BusyNotice(double thresholdSeconds, String template, IntSupplier slots, DoubleSupplier meanSeconds) {
         public BusyNotice {
             template = template == null ? "" : template.strip();
         }
@@ -100,7 +105,7 @@ public final class InboundStore {
                     insert into ignored_events (instance_id, event, reason, count) values (?, ?, ?, 1)
                     on conflict (instance_id, event, reason) do update
                       set count = ignored_events.count + 1, last_seen = now()""", instanceId, e.event(), reason);
-            return new IngestOutcome(Status.IGNORED, reason, e.instance(), null, List.of());
+            return new IngestOutcome(e, Status.IGNORED, reason, null, List.of());
         }
 
         Long conversationId = null;
@@ -142,7 +147,7 @@ public final class InboundStore {
                 instanceId, conversationId, e.waMessageId(), e.chatJid(), kind, e.messageType(), e.text(), status,
                 reason, e.sentAt());
         if (messageId == null) {
-            return new IngestOutcome(Status.DUPLICATE, null, e.instance(), null, List.of());
+            return new IngestOutcome(e, Status.DUPLICATE, null, null, List.of());
         }
 
         if ("waiting".equals(status)) {
@@ -151,14 +156,14 @@ public final class InboundStore {
                        set waiting_since = coalesce(waiting_since, clock_timestamp()), last_inbound_at = now()
                      where id = ?""", conversationId);
             OutboundMessage busyNotice = busyNoticeIfDue(c, conversationId, contact, e.instance(), messageId);
-            return new IngestOutcome(Status.ACCEPTED, null, e.instance(), messageId,
+            return new IngestOutcome(e, Status.ACCEPTED, null, messageId,
                     busyNotice == null ? List.of() : List.of(busyNotice));
         }
         if (notice) {
             OutboundMessage out = Notices.queue(c, instanceId, conversationId, e.instance(), contact, mediaNotice, messageId);
-            return new IngestOutcome(Status.NOTICED, null, e.instance(), messageId, List.of(out));
+            return new IngestOutcome(e, Status.NOTICED, null, messageId, List.of(out));
         }
-        return new IngestOutcome(Status.IGNORED, reason, e.instance(), messageId, List.of());
+        return new IngestOutcome(e, Status.IGNORED, reason, messageId, List.of());
     }
 
     /**
@@ -171,9 +176,9 @@ public final class InboundStore {
     }
 
     private List<IngestOutcome> persistTexts(Connection c, List<InboundEvent> events) throws SQLException {
-        double meanSeconds = busy.stats().meanSeconds();
-        int busyLimit = busy.template().isEmpty() ? 0
-                : busyCountLimit(busy.thresholdSeconds(), busy.llmSlots(), meanSeconds);
+        double meanSeconds = busy.meanSeconds().getAsDouble();
+        int slots = Math.max(1, busy.slots().getAsInt());
+        int busyLimit = busy.template().isEmpty() ? 0 : busyCountLimit(busy.thresholdSeconds(), slots, meanSeconds);
         record Row(Long messageId, long conversationId, String contact, Long ahead, Long inFlight) {
         }
         int n = events.size();
@@ -208,13 +213,13 @@ public final class InboundStore {
             InboundEvent e = events.get(i);
             Row r = rows.get(i);
             if (r.messageId() == null) {
-                out.add(new IngestOutcome(Status.DUPLICATE, null, e.instance(), null, List.of()));
+                out.add(new IngestOutcome(e, Status.DUPLICATE, null, null, List.of()));
                 continue;
             }
             OutboundMessage notice = null;
             if (r.ahead() != null && !noticed.contains(r.conversationId())) {
                 long ahead = r.ahead();
-                if (estimatedWait(ahead, r.inFlight(), meanSeconds) > busy.thresholdSeconds()) {
+                if (estimatedWait(ahead, r.inFlight(), meanSeconds, slots) > busy.thresholdSeconds()) {
                     if (ahead >= busyLimit) {
                         ahead = exactAhead(c, r.conversationId()); // the count stopped at the limit: the place needs all
                     }
@@ -222,7 +227,7 @@ public final class InboundStore {
                     noticed.add(r.conversationId());
                 }
             }
-            out.add(new IngestOutcome(Status.ACCEPTED, null, e.instance(), r.messageId(),
+            out.add(new IngestOutcome(e, Status.ACCEPTED, null, r.messageId(),
                     notice == null ? List.of() : List.of(notice)));
         }
         return out;
@@ -244,8 +249,8 @@ public final class InboundStore {
         return (int) Math.max(1, bound);
     }
 
-    private double estimatedWait(long ahead, long inFlight, double meanSeconds) {
-        return (ahead + inFlight + 1) * meanSeconds / busy.llmSlots();
+    private static double estimatedWait(long ahead, long inFlight, double meanSeconds, int slots) {
+        return (ahead + inFlight + 1) * meanSeconds / slots;
     }
 
     private static long exactAhead(Connection c, long conversationId) throws SQLException {
@@ -286,7 +291,8 @@ public final class InboundStore {
         if (q == null) {
             return null; // already noticed in this wait, or being answered right now
         }
-        if (estimatedWait(q.ahead(), q.inFlight(), busy.stats().meanSeconds()) <= busy.thresholdSeconds()) {
+        if (estimatedWait(q.ahead(), q.inFlight(), busy.meanSeconds().getAsDouble(), Math.max(1, busy.slots().getAsInt()))
+                <= busy.thresholdSeconds()) {
             return null;
         }
         return queueBusyNotice(c, conversationId, contact, instance, q.ahead(), messageId);

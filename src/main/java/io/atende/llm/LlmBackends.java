@@ -1,8 +1,5 @@
 package io.atende.llm;
 
-import dev.langchain4j.model.chat.ChatModel;
-import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.response.ChatResponse;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Counter;
@@ -21,21 +18,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * Several Ollama servers behind one {@link ChatModel} ({@code OLLAMA_BASE_URLS=http://a:11434#2,http://b:11434#1},
- * the number being that backend's slots). Each call goes to the backend with the most free slots (least busy;
- * ties go to the bigger backend), through that backend's own circuit breaker ({@code ollama-<host>:<port>}). A
- * failed call fails over to the next backend. The LLM cap handed to the durable queue is the sum of the slots of
- * the backends whose breaker is not open.
+ * Several LLM servers of one provider behind one {@link LlmClient} ({@code OLLAMA_BASE_URLS} or
+ * {@code OPENAI_BASE_URLS}, e.g. {@code http://a:11434#2,http://b:11434#1}, the number being that backend's slots).
+ * Each call goes to the backend with the most free slots (least busy; ties go to the bigger backend), through that
+ * backend's own circuit breaker ({@code <provider>-<host>:<port>}). A failed call fails over to the next backend. The
+ * LLM cap handed to the durable queue is the sum of the slots of the backends whose breaker is not open.
  */
-public final class OllamaBackends implements ChatModel {
+public final class LlmBackends implements LlmClient {
 
-    private static final Logger LOG = LoggerFactory.getLogger(OllamaBackends.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LlmBackends.class);
 
     /** One configured backend: its base URL and how many calls it computes at once. */
     public record Spec(String baseUrl, int slots) {
         public Spec {
             if (slots < 1) {
-                throw new IllegalArgumentException("an Ollama backend needs at least one slot: " + baseUrl);
+                throw new IllegalArgumentException("an LLM backend needs at least one slot: " + baseUrl);
             }
         }
 
@@ -61,13 +58,13 @@ public final class OllamaBackends implements ChatModel {
     /** A backend at run time: its client, breaker and calls in flight. */
     public static final class Backend {
         private final Spec spec;
-        private final ChatModel model;
+        private final LlmClient client;
         private final CircuitBreaker breaker;
         private final AtomicInteger inFlight = new AtomicInteger();
 
-        Backend(Spec spec, ChatModel model, CircuitBreaker breaker) {
+        Backend(Spec spec, LlmClient client, CircuitBreaker breaker) {
             this.spec = spec;
-            this.model = model;
+            this.client = client;
             this.breaker = breaker;
         }
 
@@ -97,22 +94,25 @@ public final class OllamaBackends implements ChatModel {
         }
     }
 
+    private final String provider;
     private final List<Backend> backends;
     private final MeterRegistry meters;
 
-    OllamaBackends(List<Backend> backends, MeterRegistry meters) {
+    LlmBackends(String provider, List<Backend> backends, MeterRegistry meters) {
         if (backends.isEmpty()) {
-            throw new IllegalArgumentException("no Ollama backend configured");
+            throw new IllegalArgumentException("no LLM backend configured");
         }
+        this.provider = provider;
         this.backends = List.copyOf(backends);
         this.meters = meters;
     }
 
     /**
-     * @param clients builds the LangChain4j client of one base URL (same model, num_ctx, timeout for all)
+     * @param provider the provider's name ({@code ollama}, {@code openai}), the prefix of the breaker names
+     * @param clients  builds the client of one base URL (same model, settings and timeout for all)
      */
-    public static OllamaBackends create(List<Spec> specs, Function<String, ChatModel> clients, BreakerSettings settings,
-                                        MeterRegistry meters) {
+    public static LlmBackends create(String provider, List<Spec> specs, Function<String, LlmClient> clients,
+                                     BreakerSettings settings, MeterRegistry meters) {
         CircuitBreakerConfig config = CircuitBreakerConfig.custom()
                 .failureRateThreshold(settings.failureRatePercent())
                 .minimumNumberOfCalls(settings.minimumCalls())
@@ -125,28 +125,32 @@ public final class OllamaBackends implements ChatModel {
                 .build();
         List<Backend> backends = new ArrayList<>();
         for (Spec spec : specs) {
-            CircuitBreaker breaker = CircuitBreaker.of("ollama-" + spec.name(), config);
+            CircuitBreaker breaker = CircuitBreaker.of(provider + "-" + spec.name(), config);
             breaker.getEventPublisher().onStateTransition(e ->
-                    LOG.warn("Ollama backend {}: breaker {}", spec.name(), e.getStateTransition()));
+                    LOG.warn("LLM backend {}: breaker {}", spec.name(), e.getStateTransition()));
             Backend b = new Backend(spec, clients.apply(spec.baseUrl()), breaker);
             backends.add(b);
             if (meters != null) {
                 Gauge.builder("atende_llm_backend_slots", b, x -> x.spec().slots())
-                        .description("Slots (calls at once) of this Ollama backend").tag("backend", spec.name())
+                        .description("Slots (calls at once) of this LLM backend").tag("backend", spec.name())
                         .register(meters);
                 Gauge.builder("atende_llm_backend_in_flight", b, Backend::inFlight)
-                        .description("LLM calls in flight on this Ollama backend").tag("backend", spec.name())
+                        .description("LLM calls in flight on this LLM backend").tag("backend", spec.name())
                         .register(meters);
                 Gauge.builder("atende_llm_backend_breaker_state", b, x -> stateCode(x.breaker().getState()))
-                        .description("Breaker of this Ollama backend: 0 closed, 1 half-open, 2 open")
+                        .description("Breaker of this LLM backend: 0 closed, 1 half-open, 2 open")
                         .tag("backend", spec.name()).register(meters);
             }
         }
-        return new OllamaBackends(backends, meters);
+        return new LlmBackends(provider, backends, meters);
     }
 
-    /** {@code http://a:11434#2,http://b:11434#1}; a backend without {@code #n} has one slot. */
-    public static List<Spec> parse(String value) {
+    /**
+     * {@code http://a:11434#2,http://b:11434#1}; a backend without {@code #n} has one slot.
+     *
+     * @param setting the setting's name, for the error messages
+     */
+    public static List<Spec> parse(String setting, String value) {
         List<Spec> specs = new ArrayList<>();
         if (value == null) {
             return specs;
@@ -163,22 +167,22 @@ public final class OllamaBackends implements ChatModel {
                 try {
                     slots = Integer.parseInt(s.substring(hash + 1).strip());
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("OLLAMA_BASE_URLS: slots after '#' must be a whole number in '" + s + "'");
+                    throw new IllegalArgumentException(setting + ": slots after '#' must be a whole number in '" + s + "'");
                 }
             }
             URI uri;
             try {
                 uri = URI.create(url);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("OLLAMA_BASE_URLS: not a URL: '" + url + "'");
+                throw new IllegalArgumentException(setting + ": not a URL: '" + url + "'");
             }
             if (uri.getScheme() == null || uri.getHost() == null
                     || !List.of("http", "https").contains(uri.getScheme().toLowerCase(Locale.ROOT))) {
-                throw new IllegalArgumentException("OLLAMA_BASE_URLS: not an http(s) URL: '" + url + "'");
+                throw new IllegalArgumentException(setting + ": not an http(s) URL: '" + url + "'");
             }
             Spec spec = new Spec(url, slots);
             if (specs.stream().anyMatch(x -> x.name().equals(spec.name()))) {
-                throw new IllegalArgumentException("OLLAMA_BASE_URLS: backend listed twice: " + spec.name());
+                throw new IllegalArgumentException(setting + ": backend listed twice: " + spec.name());
             }
             specs.add(spec);
         }
@@ -187,6 +191,11 @@ public final class OllamaBackends implements ChatModel {
 
     public List<Backend> backends() {
         return backends;
+    }
+
+    /** Slots of all backends together: the most calls this client ever takes at once. */
+    public int slots() {
+        return backends.stream().mapToInt(b -> b.spec().slots()).sum();
     }
 
     /** The LLM cap now: slots of the backends whose breaker lets calls through, at least one (so failures surface). */
@@ -203,7 +212,7 @@ public final class OllamaBackends implements ChatModel {
     }
 
     @Override
-    public ChatResponse chat(ChatRequest request) {
+    public LlmAnswer chat(LlmPrompt prompt) {
         RuntimeException last = null;
         for (Backend b : order()) {
             if (!b.breaker.tryAcquirePermission()) {
@@ -212,27 +221,27 @@ public final class OllamaBackends implements ChatModel {
             long start = b.breaker.getCurrentTimestamp();
             b.inFlight.incrementAndGet();
             try {
-                ChatResponse response = b.model.chat(request);
+                LlmAnswer answer = b.client.chat(prompt);
                 b.breaker.onSuccess(b.breaker.getCurrentTimestamp() - start, b.breaker.getTimestampUnit());
                 count(b, "ok");
-                return response;
+                return answer;
             } catch (RuntimeException e) {
                 b.breaker.onError(b.breaker.getCurrentTimestamp() - start, b.breaker.getTimestampUnit(), e);
                 count(b, "failed");
-                LOG.warn("Ollama backend {} failed ({}), trying the next one", b.spec().name(), e.toString());
+                LOG.warn("LLM backend {} failed ({}), trying the next one", b.spec().name(), e.toString());
                 last = e;
             } finally {
                 b.inFlight.decrementAndGet();
             }
         }
         throw new NoBackendAvailableException(last == null
-                ? "no Ollama backend available: every breaker is open"
-                : "every Ollama backend failed, the last with: " + last.getMessage(), last);
+                ? "no " + provider + " backend available: every breaker is open"
+                : "every " + provider + " backend failed, the last with: " + last.getMessage(), last);
     }
 
     private void count(Backend b, String outcome) {
         if (meters != null) {
-            Counter.builder("atende_llm_backend_calls_total").description("LLM calls per Ollama backend and outcome")
+            Counter.builder("atende_llm_backend_calls_total").description("LLM calls per backend and outcome")
                     .tag("backend", b.spec().name()).tag("outcome", outcome).register(meters).increment();
         }
     }

@@ -1,61 +1,47 @@
 package io.atende.llm;
 
 import dev.langchain4j.exception.TimeoutException;
-import dev.langchain4j.model.ModelProvider;
-import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
-import io.atende.support.AtendeMetrics;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A blocking {@link ChatModel} over a {@link StreamingChatModel}, so that the route keeps calling
- * {@code langchain4j-chat} (which needs a ChatModel) while Atende still sees the first streamed token
- * ({@code atende_llm_first_token_seconds}).
+ * A streamed call (Ollama's NDJSON {@code /api/chat}, or an OpenAI-compatible server's SSE), returned whole once the
+ * last token has arrived. The handler notes when the first token came; the final response carries the token counts.
  * <p>
- * The call blocks until the whole answer has arrived, the stream failed, or {@code timeout} passed (measured from
- * the request, whatever the server does meanwhile). On timeout the stream is cancelled, which closes the connection so
- * Ollama stops generating, and a {@link TimeoutException} is thrown: the circuit breaker and the durable queue's
- * retry then treat it like any failed call. The listeners (token counts, durations) run as for any ChatModel.
- * With {@link BlockingHttpClient} under the streaming model (as {@link OllamaModels} builds it), the stream is read
- * on the caller's thread and the client enforces the same deadline; the wait here then returns at once, and its
- * own timeout remains for any other streaming model.
+ * {@code timeout} bounds the whole call, measured from the request, whatever the server does meanwhile. Past it the
+ * stream is cancelled, which closes the connection so the server stops generating, and LangChain4j's
+ * {@link TimeoutException} is thrown. With {@link BlockingHttpClient} underneath, the stream is read on this thread
+ * and the client enforces the same deadline, so the wait here returns at once; it stays for any other client.
  */
-public final class StreamingChatAdapter implements ChatModel {
+final class StreamingLlm implements LlmClient {
 
-    private final StreamingChatModel streaming;
+    private final StreamingChatModel model;
     private final Duration timeout;
-    private final List<ChatModelListener> listeners;
-    private final AtendeMetrics metrics;
 
-    public StreamingChatAdapter(StreamingChatModel streaming, Duration timeout, List<ChatModelListener> listeners,
-                                AtendeMetrics metrics) {
-        this.streaming = streaming;
+    StreamingLlm(StreamingChatModel model, Duration timeout) {
+        this.model = model;
         this.timeout = timeout;
-        this.listeners = List.copyOf(listeners);
-        this.metrics = metrics;
     }
 
     @Override
-    public ChatResponse doChat(ChatRequest request) {
+    public LlmAnswer chat(LlmPrompt prompt) {
         long started = System.nanoTime();
+        AtomicLong firstToken = new AtomicLong(-1);
         CompletableFuture<ChatResponse> done = new CompletableFuture<>();
         AtomicReference<StreamingHandle> handle = new AtomicReference<>();
-        AtomicBoolean firstSeen = new AtomicBoolean();
         AtomicBoolean abandoned = new AtomicBoolean();
         StreamingChatResponseHandler handler = new StreamingChatResponseHandler() {
             @Override
@@ -65,18 +51,12 @@ public final class StreamingChatAdapter implements ChatModel {
                     context.streamingHandle().cancel();
                     return;
                 }
-                piece();
+                firstToken.compareAndSet(-1, System.nanoTime());
             }
 
             @Override
             public void onPartialResponse(String partial) {
-                piece();
-            }
-
-            private void piece() {
-                if (firstSeen.compareAndSet(false, true)) {
-                    metrics.llmFirstToken(Duration.ofNanos(System.nanoTime() - started));
-                }
+                firstToken.compareAndSet(-1, System.nanoTime());
             }
 
             @Override
@@ -89,8 +69,27 @@ public final class StreamingChatAdapter implements ChatModel {
                 done.completeExceptionally(error);
             }
         };
-        try (AutoCloseable inflight = metrics.llmCallStarted()) {
-            streaming.chat(request, handler);
+        model.chat(ChatRequest.builder().messages(prompt.messages()).build(), handler);
+        ChatResponse response = await(done, handle, abandoned);
+        if (response.finishReason() == null && response.tokenUsage() == null) {
+            // LangChain4j's OpenAI client ends a stream cut by an error event as if it were complete, with neither
+            // the finish reason nor the usage every complete answer carries: the text is a fragment, never a reply.
+            throw new IncompleteAnswerException("the LLM's stream ended without finishing its answer");
+        }
+        long first = firstToken.get();
+        return ChatResponses.answer(response, started, first < 0 ? null : (first - started) / 1_000_000);
+    }
+
+    /** The stream ended before the model finished its answer. */
+    static final class IncompleteAnswerException extends RuntimeException {
+        IncompleteAnswerException(String message) {
+            super(message);
+        }
+    }
+
+    private ChatResponse await(CompletableFuture<ChatResponse> done, AtomicReference<StreamingHandle> handle,
+                               AtomicBoolean abandoned) {
+        try {
             return done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             abandoned.set(true);
@@ -112,25 +111,6 @@ public final class StreamingChatAdapter implements ChatModel {
             abandoned.set(true);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while waiting for the LLM", e);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
-    }
-
-    @Override
-    public ChatRequestParameters defaultRequestParameters() {
-        return streaming.defaultRequestParameters();
-    }
-
-    @Override
-    public List<ChatModelListener> listeners() {
-        return listeners;
-    }
-
-    @Override
-    public ModelProvider provider() {
-        return streaming.provider();
     }
 }

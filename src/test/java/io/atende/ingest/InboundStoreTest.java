@@ -1,9 +1,7 @@
-package io.atende.store;
+package io.atende.ingest;
 
-import io.atende.ingest.InboundEvent;
 import io.atende.ingest.IngestOutcome.Status;
-import io.atende.ingest.IngestOutcome;
-import io.atende.llm.LlmStats;
+import io.atende.store.Sql;
 import io.atende.support.MigratedDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,8 +32,8 @@ class InboundStoreTest {
     }
 
     InboundStore store(double thresholdSeconds, double meanLlmSeconds) {
-        InboundStore s = new InboundStore(db.tx(), "midia", new InboundStore.BusyNotice(1, thresholdSeconds,
-                "Você é o n.º {position} na fila", new LlmStats(meanLlmSeconds)), 64);
+        InboundStore s = new InboundStore(db.tx(), "midia", new InboundStore.BusyNotice(thresholdSeconds,
+                "Você é o n.º {position} na fila", () -> 1, () -> meanLlmSeconds), 64);
         stores.add(s);
         return s;
     }

@@ -1,6 +1,6 @@
-package io.atende.store;
+package io.atende.reply;
 
-import io.atende.reply.OutboundMessage;
+import io.atende.store.Sql;
 
 import java.sql.Connection;
 import java.sql.SQLException;

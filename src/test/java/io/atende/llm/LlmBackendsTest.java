@@ -1,10 +1,6 @@
 package io.atende.llm;
 
-import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.model.chat.ChatModel;
-import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.response.ChatResponse;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -20,13 +16,13 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Parsing of OLLAMA_BASE_URLS and the dispatch rules, with stand-in LangChain4j clients (no network). */
-class OllamaBackendsTest {
+/** Parsing of OLLAMA_BASE_URLS / OPENAI_BASE_URLS and the dispatch rules, with stand-in clients (no network). */
+class LlmBackendsTest {
 
-    static final OllamaBackends.BreakerSettings BREAKER = new OllamaBackends.BreakerSettings(50, 2, 4, Duration.ofSeconds(60));
+    static final LlmBackends.BreakerSettings BREAKER = new LlmBackends.BreakerSettings(50, 2, 4, Duration.ofSeconds(60));
 
     /** A stand-in client: answers with its name, or fails while {@code down} says so. */
-    static final class Stub implements ChatModel {
+    static final class Stub implements LlmClient {
         final String name;
         volatile boolean down;
         volatile CountDownLatch hold;
@@ -37,7 +33,7 @@ class OllamaBackendsTest {
         }
 
         @Override
-        public ChatResponse chat(ChatRequest request) {
+        public LlmAnswer chat(LlmPrompt request) {
             synchronized (seen) {
                 seen.add(request.messages().get(0).toString());
             }
@@ -52,37 +48,38 @@ class OllamaBackendsTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            return ChatResponse.builder().aiMessage(AiMessage.from(name)).build();
+            return LlmAnswer.of(name, 1, 1, 1, null);
         }
     }
 
-    static ChatRequest ask() {
-        return ChatRequest.builder().messages(List.of(UserMessage.from("oi"))).build();
+    static LlmPrompt ask() {
+        return new LlmPrompt(List.of(UserMessage.from("oi")));
     }
 
     @Test
     void parsesUrlsWithSlots() {
-        List<OllamaBackends.Spec> specs = OllamaBackends.parse(" http://a:11434#2 , http://b:11434#1,https://c ");
-        assertThat(specs).extracting(OllamaBackends.Spec::baseUrl).containsExactly("http://a:11434", "http://b:11434", "https://c");
-        assertThat(specs).extracting(OllamaBackends.Spec::slots).containsExactly(2, 1, 1);
-        assertThat(specs).extracting(OllamaBackends.Spec::name).containsExactly("a:11434", "b:11434", "c:443");
-        assertThat(OllamaBackends.parse("")).isEmpty();
+        List<LlmBackends.Spec> specs = LlmBackends.parse("OLLAMA_BASE_URLS", " http://a:11434#2 , http://b:11434#1,https://c ");
+        assertThat(specs).extracting(LlmBackends.Spec::baseUrl).containsExactly("http://a:11434", "http://b:11434", "https://c");
+        assertThat(specs).extracting(LlmBackends.Spec::slots).containsExactly(2, 1, 1);
+        assertThat(specs).extracting(LlmBackends.Spec::name).containsExactly("a:11434", "b:11434", "c:443");
+        assertThat(LlmBackends.parse("OLLAMA_BASE_URLS", "")).isEmpty();
     }
 
     @Test
     void rejectsBadSpecs() {
-        assertThatThrownBy(() -> OllamaBackends.parse("http://a:11434#x")).hasMessageContaining("whole number");
-        assertThatThrownBy(() -> OllamaBackends.parse("http://a:11434#0")).hasMessageContaining("at least one slot");
-        assertThatThrownBy(() -> OllamaBackends.parse("a:11434")).hasMessageContaining("http(s)");
-        assertThatThrownBy(() -> OllamaBackends.parse("http://a:1#1,http://a:1#2")).hasMessageContaining("twice");
+        assertThatThrownBy(() -> LlmBackends.parse("OLLAMA_BASE_URLS", "http://a:11434#x"))
+                .hasMessageStartingWith("OLLAMA_BASE_URLS:").hasMessageContaining("whole number");
+        assertThatThrownBy(() -> LlmBackends.parse("OLLAMA_BASE_URLS", "http://a:11434#0")).hasMessageContaining("at least one slot");
+        assertThatThrownBy(() -> LlmBackends.parse("OLLAMA_BASE_URLS", "a:11434")).hasMessageContaining("http(s)");
+        assertThatThrownBy(() -> LlmBackends.parse("OLLAMA_BASE_URLS", "http://a:1#1,http://a:1#2")).hasMessageContaining("twice");
     }
 
     @Test
     void leastBusyBackendGoesFirstAndTiesGoToTheBigger() throws Exception {
         Map<String, Stub> stubs = new ConcurrentHashMap<>();
-        OllamaBackends backends = OllamaBackends.create(OllamaBackends.parse("http://a:1#2,http://b:1#3"),
+        LlmBackends backends = LlmBackends.create("ollama", LlmBackends.parse("OLLAMA_BASE_URLS", "http://a:1#2,http://b:1#3"),
                 url -> stubs.computeIfAbsent(url, u -> new Stub(u.substring(7, 8))), BREAKER, new SimpleMeterRegistry());
-        assertThat(backends.chat(ask()).aiMessage().text()).isEqualTo("b");
+        assertThat(backends.chat(ask()).text()).isEqualTo("b");
         // Hold two calls: b (3 slots) takes the first, then a and b are tied at 2 free -> b (bigger), then a (2 vs 1).
         Stub a = stubs.get("http://a:1");
         Stub b = stubs.get("http://b:1");
@@ -92,12 +89,12 @@ class OllamaBackendsTest {
         List<Thread> threads = new ArrayList<>();
         List<String> answers = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < 3; i++) {
-            Thread t = new Thread(() -> answers.add(backends.chat(ask()).aiMessage().text()));
+            Thread t = new Thread(() -> answers.add(backends.chat(ask()).text()));
             t.start();
             threads.add(t);
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             int expected = i + 1;
-            while (backends.backends().stream().mapToInt(OllamaBackends.Backend::inFlight).sum() < expected
+            while (backends.backends().stream().mapToInt(LlmBackends.Backend::inFlight).sum() < expected
                     && System.nanoTime() < until) {
                 Thread.sleep(5);
             }
@@ -115,11 +112,11 @@ class OllamaBackendsTest {
     void failsOverAndOpensTheFailingBackendsBreaker() {
         Map<String, Stub> stubs = new ConcurrentHashMap<>();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        OllamaBackends backends = OllamaBackends.create(OllamaBackends.parse("http://a:1#2,http://b:1#1"),
+        LlmBackends backends = LlmBackends.create("ollama", LlmBackends.parse("OLLAMA_BASE_URLS", "http://a:1#2,http://b:1#1"),
                 url -> stubs.computeIfAbsent(url, u -> new Stub(u.substring(7, 8))), BREAKER, meters);
         stubs.get("http://a:1").down = true;
         for (int i = 0; i < 4; i++) {
-            assertThat(backends.chat(ask()).aiMessage().text()).isEqualTo("b");
+            assertThat(backends.chat(ask()).text()).isEqualTo("b");
         }
         CircuitBreaker a = backends.backends().get(0).breaker();
         assertThat(a.getName()).isEqualTo("ollama-a:1");
@@ -131,7 +128,7 @@ class OllamaBackendsTest {
         assertThat(meters.get("atende_llm_backend_breaker_state").tags("backend", "a:1").gauge().value()).isEqualTo(2.0);
 
         stubs.get("http://b:1").down = true;
-        assertThatThrownBy(() -> backends.chat(ask())).isInstanceOf(OllamaBackends.NoBackendAvailableException.class)
+        assertThatThrownBy(() -> backends.chat(ask())).isInstanceOf(LlmBackends.NoBackendAvailableException.class)
                 .hasMessageContaining("b is down");
         assertThat(backends.healthySlots()).as("never below one, so failures surface as fallbacks").isGreaterThanOrEqualTo(1);
     }

@@ -1,0 +1,55 @@
+package io.atende.llm;
+
+import dev.langchain4j.model.ollama.OllamaChatModel;
+import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+
+/**
+ * The LangChain4j model for one server of the configured provider, streaming or not. Every model writes its request
+ * and reads its answer on the calling route's thread ({@link BlockingHttpClient}).
+ */
+final class LlmModels {
+
+    private LlmModels() {
+    }
+
+    static LlmClient client(LlmSettings s, String baseUrl) {
+        return switch (s.provider()) {
+            case LlmSettings.OLLAMA -> s.stream() ? new StreamingLlm(ollamaStreaming(s, baseUrl), s.timeout())
+                    : new BlockingLlm(ollama(s, baseUrl));
+            case LlmSettings.OPENAI -> s.stream() ? new StreamingLlm(openAiStreaming(s, baseUrl), s.timeout())
+                    : new BlockingLlm(openAi(s, baseUrl));
+            default -> throw new IllegalArgumentException("unknown LLM provider " + s.provider());
+        };
+    }
+
+    private static OllamaStreamingChatModel ollamaStreaming(LlmSettings s, String baseUrl) {
+        return OllamaStreamingChatModel.builder().baseUrl(baseUrl).modelName(s.model()).numCtx(s.numCtx())
+                .numPredict(s.maxReplyTokens()).temperature(s.temperature()).timeout(s.timeout())
+                .httpClientBuilder(BlockingHttpClient.builder()).build();
+    }
+
+    private static OllamaChatModel ollama(LlmSettings s, String baseUrl) {
+        return OllamaChatModel.builder().baseUrl(baseUrl).modelName(s.model()).numCtx(s.numCtx())
+                .numPredict(s.maxReplyTokens()).temperature(s.temperature()).timeout(s.timeout()).maxRetries(0)
+                .httpClientBuilder(BlockingHttpClient.builder()).build();
+    }
+
+    private static OpenAiStreamingChatModel openAiStreaming(LlmSettings s, String baseUrl) {
+        return OpenAiStreamingChatModel.builder().baseUrl(baseUrl).modelName(s.model()).apiKey(apiKey(s))
+                .maxTokens(s.maxReplyTokens()).temperature(s.temperature()).timeout(s.timeout())
+                .httpClientBuilder(BlockingHttpClient.builder()).build();
+    }
+
+    private static OpenAiChatModel openAi(LlmSettings s, String baseUrl) {
+        return OpenAiChatModel.builder().baseUrl(baseUrl).modelName(s.model()).apiKey(apiKey(s))
+                .maxTokens(s.maxReplyTokens()).temperature(s.temperature()).timeout(s.timeout()).maxRetries(0)
+                .httpClientBuilder(BlockingHttpClient.builder()).build();
+    }
+
+    /** No key: no Authorization header at all (local servers need none). */
+    private static String apiKey(LlmSettings s) {
+        return s.apiKey().isEmpty() ? null : s.apiKey();
+    }
+}

@@ -1,0 +1,56 @@
+package io.atende.reply;
+
+import io.atende.store.Transactions;
+import io.atende.support.AtendeMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.BeanInject;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.PropertyInject;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/** Replies out through Evolution's sendText: attempts, breakers, retries and the check for unconfirmed sends. */
+public class ReplyConfiguration implements CamelConfiguration {
+
+    @BindToRegistry(value = "deliveryStore", lazy = true)
+    public DeliveryStore deliveryStore(Transactions tx, AtendeMetrics metrics) {
+        return new DeliveryStore(tx, metrics);
+    }
+
+    /** One breaker per Evolution instance, so one disconnected number never blocks the others. */
+    @BindToRegistry(value = "evolutionBreakers", lazy = true)
+    public EvolutionBreakers evolutionBreakers(@BeanInject("metricsRegistry") MeterRegistry meters,
+                                               @PropertyInject("atende.send.breaker.failure-rate") int failureRate,
+                                               @PropertyInject("atende.send.breaker.minimum-calls") int minimumCalls,
+                                               @PropertyInject("atende.send.breaker.window") int window,
+                                               @PropertyInject("atende.send.breaker.open-seconds") int openSeconds) {
+        return new EvolutionBreakers(failureRate, minimumCalls, window, Duration.ofSeconds(openSeconds), meters);
+    }
+
+    @BindToRegistry(value = "evolutionDelivery", lazy = true)
+    public EvolutionDelivery evolutionDelivery(DeliveryStore store, EvolutionBreakers breakers) {
+        return new EvolutionDelivery(store, new EvolutionSendText(), breakers);
+    }
+
+    @BindToRegistry(value = "sendReconciler", lazy = true)
+    public SendReconciler sendReconciler(DeliveryStore store,
+                                         @PropertyInject("atende.send.reconcile") String mode,
+                                         @PropertyInject("atende.send.reconcile-after-seconds") int afterSeconds,
+                                         @PropertyInject("atende.send.reconcile-slack-seconds") int slackSeconds) {
+        return new SendReconciler(store, new SendReconciler.Settings(SendReconciler.Mode.parse(mode),
+                Duration.ofSeconds(afterSeconds), Duration.ofSeconds(slackSeconds)), Clock.systemUTC());
+    }
+
+    /** The model writes Markdown, which WhatsApp shows as it is. */
+    @BindToRegistry(value = "whatsAppFormat", lazy = true)
+    public WhatsAppFormat whatsAppFormat() {
+        return new WhatsAppFormat();
+    }
+
+    @BindToRegistry(value = "sendRetryPolicy", lazy = true)
+    public SendRetryPolicy sendRetryPolicy(@PropertyInject("atende.send.max-attempts") int maxAttempts) {
+        return new SendRetryPolicy(maxAttempts);
+    }
+}

@@ -1,0 +1,59 @@
+package io.atende.transport;
+
+import io.atende.conversation.ConversationQueue;
+import io.atende.store.Transactions;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.PropertyInject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+
+/** The transport chosen by ATENDE_QUEUE: its routes are loaded from transport/<queue>/, its beans are here. */
+public class TransportConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TransportConfiguration.class);
+
+    /** Checked while the gateway starts: an unknown transport would load no intake route at all. */
+    @BindToRegistry("transport")
+    public String transport(@PropertyInject("atende.queue") String queue,
+                            @PropertyInject("atende.kafka.bootstrap-servers") String bootstrap,
+                            @PropertyInject("atende.kafka.topic.inbound") String inbound,
+                            @PropertyInject("atende.kafka.topic.outbound") String outbound,
+                            @PropertyInject("atende.kafka.partitions") int partitions,
+                            @PropertyInject("atende.kafka.replication") short replication,
+                            @PropertyInject("atende.webhook.max-bytes") int maxBytes) throws InterruptedException {
+        String transport = queue.strip();
+        if (!List.of("postgres", "kafka").contains(transport)) {
+            throw new IllegalArgumentException("ATENDE_QUEUE must be postgres or kafka, got '" + transport + "'");
+        }
+        LOG.info("Transport: {}", transport);
+        if ("kafka".equals(transport)) {
+            ensureTopics(new KafkaTopics.Settings(bootstrap, List.of(inbound, outbound), partitions, replication,
+                    maxBytes));
+        }
+        return transport;
+    }
+
+    /** Topics created if missing; Kafka not reachable yet is not fatal (the consumers wait for it). */
+    private static void ensureTopics(KafkaTopics.Settings topics) throws InterruptedException {
+        try {
+            KafkaTopics.ensure(topics, Duration.ofSeconds(15));
+        } catch (RuntimeException e) {
+            LOG.warn("Kafka topics not checked at startup ({}); create {} by hand or let the broker create them",
+                    e.getMessage(), topics.topics());
+        }
+    }
+
+    @BindToRegistry(value = "kafkaCommits", lazy = true)
+    public KafkaCommits kafkaCommits() {
+        return new KafkaCommits();
+    }
+
+    @BindToRegistry(value = "outboundBatches", lazy = true)
+    public OutboundBatches outboundBatches(Transactions tx, ConversationQueue queue) {
+        return new OutboundBatches(tx, queue);
+    }
+}
