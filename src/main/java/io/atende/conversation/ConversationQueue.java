@@ -117,9 +117,9 @@ public final class ConversationQueue {
             return List.of();
         }
         // Wake-ups coalesce: every committed webhook asks for a claim, but while one claim runs in this JVM the
-        // others only flag that another round is due, and the running claimer does it. Without this, a burst of
-        // webhooks queued one claim transaction each behind the advisory lock, each holding a pooled connection,
-        // and the webhooks themselves then waited for connections (measured by the bench harness, issue 4).
+        // others only flag that another round is due, and the running claimer does it. Otherwise a burst of webhooks
+        // queues one claim transaction each behind the advisory lock, each holding a pooled connection the webhooks
+        // themselves need.
         return wakeUps.request(this::claimRound, e ->
                 // Turns already claimed must still be handed out; the next poll retries the rest.
                 LOG.warn("Claim round failed after turns were claimed: {}", e.getMessage()));
@@ -127,8 +127,7 @@ public final class ConversationQueue {
 
     /**
      * True while this JVM's own turns hold every LLM slot (and a claim round ran within {@link #trustFullFor}). During
-     * a flood of webhooks with the slots busy this spares a claim transaction per webhook (measured by the bench
-     * harness, issue 4). A replica that holds only some of the slots keeps claiming on every wake-up, since another
+     * a flood of webhooks with the slots busy this spares a claim transaction per webhook. A replica that holds only some of the slots keeps claiming on every wake-up, since another
      * replica's slot may free at any moment.
      */
     private boolean knownFull() {

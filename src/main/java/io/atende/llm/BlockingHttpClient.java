@@ -28,14 +28,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * LangChain4j's HTTP client for the Ollama calls, on the caller's thread: the request is written and the streamed
- * answer read by the route's own thread, over a pooled keep-alive connection ({@link HttpURLConnection}). LangChain4j's
- * default JDK client hands each call to its executor and selector threads and the answer back through them: two to
- * four thread wake-ups each way per call, which the benchmark harness measured as part of the gateway overhead
- * (docs/bench/before-after.md, section 6), and about 4 ms of CPU per streamed answer of 100 tokens.
+ * LangChain4j's HTTP client for the LLM calls (Ollama's and OpenAI-compatible servers'), on the caller's thread: the
+ * request is written and the streamed answer read by the route's own thread, over a pooled keep-alive connection
+ * ({@link HttpURLConnection}). LangChain4j's default JDK client hands each call to its executor and selector threads
+ * and the answer back through them: two to four thread wake-ups each way per call, a share of the gateway's overhead
+ * per turn and about 4 ms of CPU per streamed answer of 100 tokens (docs/bench/before-after.md).
  * <p>
- * The read timeout LangChain4j gives it (the model's timeout, {@code OLLAMA_TIMEOUT_S}) bounds the whole call, as
- * before: when it passes, the connection is closed, which ends the blocked read, and the call fails with
+ * The read timeout LangChain4j gives it (the model's timeout, {@code ATENDE_LLM_TIMEOUT_S}) bounds the whole call:
+ * when it passes, the connection is closed, which ends the blocked read, and the call fails with
  * LangChain4j's {@link TimeoutException}. A blocked socket read does not answer {@link Thread#interrupt()}, so the
  * calling thread is watched: when it is interrupted (a forced shutdown stops the route's threads that way) the
  * connection is closed too, and the call fails at once. Errors are reported as LangChain4j's own client reports

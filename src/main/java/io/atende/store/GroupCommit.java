@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Group commit: units of work submitted by concurrent callers share one PostgreSQL transaction, and each caller
  * returns only once that transaction has committed. One commit (one WAL flush) then covers many webhooks instead
- * of one each, which is what bounds the ingest rate on a small machine (issue 4).
+ * of one each: the commits are what bounds the ingest rate on a small machine.
  * <p>
  * A single committer thread takes whatever is queued (up to {@code maxBatch}) and runs it: a lone caller is
  * committed at once, so batching adds no waiting at low load; under load, callers that arrive while a commit is in
