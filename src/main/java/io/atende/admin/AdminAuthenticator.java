@@ -42,15 +42,9 @@ public final class AdminAuthenticator {
 
     /** Says where the token came from; when it was just generated, shows it once. */
     public static void announce(SecretToken token, int port) {
-        switch (token.source()) {
-            case CONFIGURED -> LOG.info("Admin token: taken from ATENDE_ADMIN_TOKEN");
-            case FILE -> LOG.info("Admin token: taken from {} (set ATENDE_ADMIN_TOKEN to choose your own)", token.file());
-            case GENERATED -> LOG.warn("""
-                    No ATENDE_ADMIN_TOKEN was set, so an admin token was generated and saved in {}.
-                    Use it for the /admin endpoints (shown this once):
-                      curl -H 'Authorization: Bearer {}' http://<atende-host>:{}/admin/dead-letters""",
-                    token.file(), token.value(), port);
-        }
+        token.announce(LOG, "Admin token", "ATENDE_ADMIN_TOKEN", value -> """
+                Use it for the /admin endpoints (shown this once):
+                  curl -H 'Authorization: Bearer %s' http://<atende-host>:%d/admin/dead-letters""".formatted(value, port));
     }
 
     private static boolean hasAuthorizationParameter(String rawQuery) {

@@ -52,18 +52,13 @@ public final class WebhookAuthenticator {
 
     /** Says where the token came from; when it was just generated, shows it once with Evolution's configuration. */
     public static void announce(SecretToken token, int port) {
-        switch (token.source()) {
-            case CONFIGURED -> LOG.info("Webhook token: taken from ATENDE_WEBHOOK_TOKEN");
-            case FILE -> LOG.info("Webhook token: taken from {} (set ATENDE_WEBHOOK_TOKEN to choose your own)", token.file());
-            case GENERATED -> LOG.warn("""
-                    No ATENDE_WEBHOOK_TOKEN was set, so a webhook token was generated and saved in {}.
-                    Point each Evolution API instance at Atende with it (shown this once):
-                      POST {EVOLUTION_BASE_URL}/webhook/set/{instance}   (header apikey: <your Evolution key>)
-                      {"webhook":{"enabled":true,"url":"http://<atende-host>:{}/webhooks/evolution","byEvents":false,"base64":false,
-                                  "headers":{"Authorization":"Bearer {}"},"events":["MESSAGES_UPSERT"]}}
-                    or, for the global webhook (no headers): WEBHOOK_GLOBAL_URL=http://<atende-host>:{}/webhooks/evolution?token={}""",
-                    token.file(), port, token.value(), port, token.value());
-        }
+        token.announce(LOG, "Webhook token", "ATENDE_WEBHOOK_TOKEN", value -> """
+                Point each Evolution API instance at Atende with it (shown this once):
+                  POST {EVOLUTION_BASE_URL}/webhook/set/{instance}   (header apikey: <your Evolution key>)
+                  {"webhook":{"enabled":true,"url":"http://<atende-host>:%d/webhooks/evolution","byEvents":false,"base64":false,
+                              "headers":{"Authorization":"Bearer %s"},"events":["MESSAGES_UPSERT"]}}
+                or, for the global webhook (no headers): WEBHOOK_GLOBAL_URL=http://<atende-host>:%d/webhooks/evolution?token=%s"""
+                .formatted(port, value, port, value));
     }
 
     @Override

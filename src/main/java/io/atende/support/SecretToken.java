@@ -17,6 +17,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
  * A shared secret that callers present (the webhook token, the admin token): configured, or generated once and kept in
@@ -80,6 +81,23 @@ public final class SecretToken {
             return new SecretToken(token, Source.GENERATED, file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create the token file " + file, e);
+        }
+    }
+
+    /**
+     * Says where the secret came from, without showing it; when it was just generated, shows it this once, as a
+     * warning, with how to use it.
+     *
+     * @param what    e.g. "Webhook token"
+     * @param setting the environment variable that sets it, e.g. ATENDE_WEBHOOK_TOKEN
+     * @param howToUse the lines that follow the generation message, given the secret
+     */
+    public void announce(org.slf4j.Logger log, String what, String setting, UnaryOperator<String> howToUse) {
+        switch (source) {
+            case CONFIGURED -> log.info("{}: taken from {}", what, setting);
+            case FILE -> log.info("{}: taken from {} (set {} to choose your own)", what, file, setting);
+            case GENERATED -> log.warn("No {} was set, so a new {} was generated and saved in {}.\n{}", setting,
+                    what.toLowerCase(Locale.ROOT), file, howToUse.apply(value));
         }
     }
 

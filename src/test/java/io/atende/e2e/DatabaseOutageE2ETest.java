@@ -35,9 +35,7 @@ class DatabaseOutageE2ETest {
         try (OllamaFixture ollama = OllamaFixture.start();
              EvolutionFixture evolution = EvolutionFixture.start("k");
              AtendeRunner app = new AtendeRunner()
-                     .set("atende.db.url", pg.getJdbcUrl("postgres", "postgres"))
-                     .set("atende.db.user", "postgres")
-                     .set("atende.data-dir", dataDir.toString())
+                     .database(pg.getJdbcUrl("postgres", "postgres"), dataDir)
                      .set("atende.webhook.token", "t")
                      .set("atende.ollama.base-url", ollama.baseUrl())
                      .set("atende.evolution.base-url", evolution.baseUrl())

@@ -70,9 +70,7 @@ class DeadLettersE2ETest {
 
     private void startApp(String jdbcUrl, String adminToken) {
         app = new AtendeRunner()
-                .set("atende.db.url", jdbcUrl)
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", dataDir.toString())
+                .database(jdbcUrl, dataDir)
                 .set("atende.webhook.token", "t")
                 .set("atende.admin.token", adminToken)
                 .set("atende.send.max-attempts", "4")

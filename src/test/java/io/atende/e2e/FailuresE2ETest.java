@@ -12,9 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,9 +34,7 @@ class FailuresE2ETest {
         evolution = EvolutionFixture.start("k");
         dbUrl = TestPostgres.newDatabase();
         app = new AtendeRunner()
-                .set("atende.db.url", dbUrl)
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", dataDir.toString())
+                .database(dbUrl, dataDir)
                 .set("atende.webhook.token", "t")
                 .set("atende.send.max-attempts", "4")
                 .set("atende.ollama.base-url", ollama.baseUrl())
@@ -114,11 +109,6 @@ class FailuresE2ETest {
     }
 
     private String query(String sql) {
-        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
-             ResultSet rs = c.createStatement().executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return TestPostgres.queryOne(dbUrl, sql);
     }
 }

@@ -13,9 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Map;
 
@@ -59,9 +56,7 @@ class OpenAiProviderE2ETest {
 
     void start(Map<String, String> settings) {
         app = new AtendeRunner()
-                .set("atende.db.url", dbUrl)
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", dataDir.toString())
+                .database(dbUrl, dataDir)
                 .set("atende.webhook.token", "t")
                 .set("atende.llm.provider", "openai")
                 .set("atende.openai.base-url", llm.baseUrl())
@@ -188,12 +183,7 @@ class OpenAiProviderE2ETest {
         }
     }
 
-    String query(String sql) {
-        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
-             ResultSet rs = c.createStatement().executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+    private String query(String sql) {
+        return TestPostgres.queryOne(dbUrl, sql);
     }
 }

@@ -59,9 +59,7 @@ class ProtectionE2ETest {
 
     void start(Map<String, String> settings) {
         app = new AtendeRunner()
-                .set("atende.db.url", dbUrl)
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", dataDir.toString())
+                .database(dbUrl, dataDir)
                 .set("atende.webhook.token", "t")
                 .set("atende.ollama.base-url", ollama.baseUrl())
                 .set("atende.evolution.base-url", evolution.baseUrl())

@@ -61,9 +61,7 @@ class SendReconciliationE2ETest {
 
     private void startApp(String... overrides) {
         app = new AtendeRunner()
-                .set("atende.db.url", dbUrl)
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", dataDir.toString())
+                .database(dbUrl, dataDir)
                 .set("atende.webhook.token", "t")
                 .set("atende.admin.token", "a")
                 .set("atende.send.reconcile-after-seconds", "0")

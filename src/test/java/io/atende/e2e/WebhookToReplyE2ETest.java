@@ -51,9 +51,7 @@ class WebhookToReplyE2ETest {
         evolution = EvolutionFixture.start(EVOLUTION_KEY);
         dbUrl = TestPostgres.newDatabase();
         app = new AtendeRunner()
-                .set("atende.db.url", dbUrl)
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", dataDir.toString())
+                .database(dbUrl, dataDir)
                 .set("atende.webhook.token", TOKEN)
                 .set("atende.webhook.max-bytes", "65536")
                 .set("atende.ollama.base-url", ollama.baseUrl())

@@ -104,9 +104,7 @@ class BackupRestoreE2ETest {
     AtendeRunner gateway(EmbeddedPostgres db, OllamaFixture ollama, EvolutionFixture evolution, String dir)
             throws Exception {
         return new AtendeRunner()
-                .set("atende.db.url", db.getJdbcUrl("postgres", "atende"))
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", Files.createDirectories(work.resolve(dir)).toString())
+                .database(db.getJdbcUrl("postgres", "atende"), Files.createDirectories(work.resolve(dir)))
                 .set("atende.webhook.token", "t")
                 .set("atende.ollama.base-url", ollama.baseUrl())
                 .set("atende.evolution.base-url", evolution.baseUrl())

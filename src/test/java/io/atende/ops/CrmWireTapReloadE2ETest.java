@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -78,16 +77,9 @@ class CrmWireTapReloadE2ETest {
         crm.start();
         ollama = OllamaFixture.start();
         evolution = EvolutionFixture.start("k");
-        Path routes = Files.createDirectories(resources.resolve("routes"));
-        try (Stream<Path> files = Files.list(Tools.repo().resolve("src/main/resources/routes"))) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Files.copy(p, routes.resolve(p.getFileName()));
-            }
-        }
+        Path routes = Tools.copyOfTheRoutes(resources);
         app = new AtendeRunner()
-                .set("atende.db.url", TestPostgres.newDatabase())
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", dataDir.toString())
+                .database(TestPostgres.newDatabase(), dataDir)
                 .set("atende.webhook.token", "t")
                 .set("atende.ollama.base-url", ollama.baseUrl())
                 .set("atende.evolution.base-url", evolution.baseUrl())

@@ -52,9 +52,7 @@ class ObservabilityE2ETest {
         ollama = OllamaFixture.start().slowTokens(Duration.ofMillis(40));
         evolution = EvolutionFixture.start("k").notOnWhatsApp(UNREACHABLE);
         app = new AtendeRunner()
-                .set("atende.db.url", TestPostgres.newDatabase())
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", dataDir.toString())
+                .database(TestPostgres.newDatabase(), dataDir)
                 .set("atende.webhook.token", "t")
                 .set("atende.metrics.backlog-refresh-ms", "200")
                 .set("atende.send.max-attempts", "2")

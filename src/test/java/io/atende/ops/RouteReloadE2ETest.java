@@ -10,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -37,16 +36,9 @@ class RouteReloadE2ETest {
 
     @Test
     void anEditedRouteFileIsLiveWithoutARestart() throws Exception {
-        Path routes = Files.createDirectories(resources.resolve("routes"));
-        try (Stream<Path> files = Files.list(Tools.repo().resolve("src/main/resources/routes"))) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Files.copy(p, routes.resolve(p.getFileName()));
-            }
-        }
+        Path routes = Tools.copyOfTheRoutes(resources);
         app = new AtendeRunner()
-                .set("atende.db.url", TestPostgres.newDatabase())
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", dataDir.toString())
+                .database(TestPostgres.newDatabase(), dataDir)
                 .set("atende.webhook.token", "t")
                 .set("camel.main.routes-reload-enabled", "true")
                 .set("camel.main.routes-reload-directory", routes.toString())

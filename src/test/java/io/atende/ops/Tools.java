@@ -81,4 +81,15 @@ final class Tools {
         }
         return p;
     }
+
+    /** A copy of src/main/resources/routes in {@code resources}/routes, for a gateway that reloads edited routes. */
+    static Path copyOfTheRoutes(Path resources) throws IOException {
+        Path routes = Files.createDirectories(resources.resolve("routes"));
+        try (java.util.stream.Stream<Path> files = Files.list(repo().resolve("src/main/resources/routes"))) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Files.copy(p, routes.resolve(p.getFileName()));
+            }
+        }
+        return routes;
+    }
 }

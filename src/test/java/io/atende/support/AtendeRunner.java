@@ -34,6 +34,11 @@ public final class AtendeRunner implements AutoCloseable {
         set("camel.main.shutdown-timeout", "5");
     }
 
+    /** PostgreSQL at this JDBC URL (user postgres, as the tests' servers run), and the data directory. */
+    public AtendeRunner database(String jdbcUrl, java.nio.file.Path dataDir) {
+        return set("atende.db.url", jdbcUrl).set("atende.db.user", "postgres").set("atende.data-dir", dataDir.toString());
+    }
+
     public AtendeRunner set(String key, String value) {
         overrides.put(key, value);
         return this;

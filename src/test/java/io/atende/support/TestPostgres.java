@@ -55,6 +55,16 @@ public final class TestPostgres {
         return s.getJdbcUrl("postgres", name);
     }
 
+    /** The first column of the first row of a query, or null: what end-to-end tests read back from the database. */
+    public static String queryOne(String jdbcUrl, String sql) {
+        try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, "postgres", "");
+             java.sql.ResultSet rs = c.createStatement().executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * A fresh database with Atende's schema (Flyway), behind a pool of 4: what tests of the store and the queue
      * run against. The caller stops it.

@@ -48,9 +48,7 @@ class OllamaBackendsFailoverIT {
         b = OllamaFixture.start().replyWith(call -> "B: " + call.lastUserContent());
         evolution = EvolutionFixture.start(KEY);
         app = new AtendeRunner()
-                .set("atende.db.url", TestPostgres.newDatabase())
-                .set("atende.db.user", "postgres")
-                .set("atende.data-dir", dataDir.toString())
+                .database(TestPostgres.newDatabase(), dataDir)
                 .set("atende.webhook.token", TOKEN)
                 .set("atende.ollama.base-urls", a.baseUrl() + "#2, " + b.baseUrl() + "#1")
                 .set("atende.llm.breaker.minimum-calls", "2")
