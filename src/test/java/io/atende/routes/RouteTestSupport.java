@@ -31,7 +31,12 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     /** Far apart: a test drives the routes itself. */
     static final String NEVER_MS = "3600000";
 
-    final int port = FreePort.next();
+    /**
+     * The HTTP port of this test's context. Set in {@link #useOverridePropertiesWithPropertiesComponent()}, which
+     * CamelTestSupport calls from its constructor, before the field initialisers of this class run: a field given an
+     * initialiser here would be reset after the properties were taken.
+     */
+    int port;
 
     @Override
     protected void configure(MainConfigurationProperties configuration) {
@@ -45,6 +50,7 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
 
     @Override
     protected Properties useOverridePropertiesWithPropertiesComponent() {
+        port = FreePort.next();
         Properties p = new Properties();
         try {
             p.put("atende.data-dir", Files.createTempDirectory("atende-routes").toString());
@@ -76,7 +82,10 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
         return p;
     }
 
-    /** Settings of one test class, on top of the common ones. */
+    /**
+     * Settings of one test class, on top of the common ones. Called from the constructor (see {@link #port}), so it
+     * must not read instance fields.
+     */
     protected Properties overrides() {
         return new Properties();
     }
