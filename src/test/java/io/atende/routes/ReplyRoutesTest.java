@@ -1,63 +1,306 @@
 package io.atende.routes;
 
 import io.atende.reply.OutboundMessage;
-import io.atende.store.Sql;
-import org.apache.camel.Exchange;
-import org.apache.camel.builder.NotifyBuilder;
-import org.apache.camel.component.mock.MockEndpoint;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** reply-evolution.camel.yaml: each branch of a part's delivery, with Evolution's HTTP API replaced by mocks. */
-class ReplyRoutesTest extends RouteTestSupport {
+/**
+ * reply-evolution.camel.yaml: each branch of a part's delivery, with Evolution's HTTP API replaced by mocks. Three
+ * attempts at most (atende.send.max-attempts in RouteTestSupport); reconcile mode {@code hold}. The other reconcile
+ * mode and the send breaker need settings of their own: ReplyRoutesResendTest, ReplyRoutesBreakerTest.
+ */
+class ReplyRoutesTest extends ReplyRouteTestSupport {
 
-    MockEndpoint sendText;
-
-    void adviseEvolution() throws Exception {
-        advise("evolution-send-text", a -> a.weaveById("post-send-text").replace().to("mock:evolution-send-text"));
-        sendText = getMockEndpoint("mock:evolution-send-text");
-    }
-
-    /** One stored answer part of a conversation in 'replying', as atende_store_answer leaves it. */
-    OutboundMessage storedPart(String text) {
-        return tx().inTransaction(c -> {
-            long instance = Sql.oneLong(c, "insert into instances (name) values ('loja') returning id");
-            long conversation = Sql.oneLong(c, """
-                    insert into conversations (instance_id, contact_jid, state) values (?, '5521987654321@s.whatsapp.net',
-                    'replying') returning id""", instance);
-            long id = Sql.oneLong(c, """
-                    insert into messages (instance_id, conversation_id, direction, kind, text, status, part_index, part_count)
-                    values (?, ?, 'out', 'answer', ?, 'ready', 0, 1) returning id""", instance, conversation, text);
-            return new OutboundMessage(id, conversation, "loja", "5521987654321@s.whatsapp.net", "answer", text, 0, 1);
-        });
-    }
-
-    String status(OutboundMessage m) {
-        return tx().inTransaction(c -> Sql.one(c, "select status from messages where id = ?", rs -> rs.getString(1), m.id()));
-    }
+    static final String TEXT = "Abrimos às 9h.";
 
     @Test
     void aPartAcceptedByEvolutionIsSent() throws Exception {
         adviseEvolution();
         startCamel();
-        sendText.whenAnyExchangeReceived(e -> {
-            e.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 201);
-            e.getMessage().setBody("{\"key\":{\"id\":\"WA1\"}}");
-        });
-        OutboundMessage part = storedPart("Abrimos às 9h.");
-        NotifyBuilder done = new NotifyBuilder(context).fromRoute("deliver-replies").whenCompleted(1).create();
+        sendText.whenAnyExchangeReceived(accepted("WA1"));
+        OutboundMessage part = storedPart(TEXT);
 
-        template.sendBody("direct:publish-replies-postgres", List.of(part));
+        deliver(part);
 
-        assertThat(done.matches(10, TimeUnit.SECONDS)).isTrue();
         assertThat(sendText.getReceivedExchanges()).singleElement().satisfies(e -> {
             assertThat(e.getMessage().getBody(String.class)).isEqualTo("{\"number\":\"5521987654321\",\"text\":\"Abrimos às 9h.\"}");
             assertThat(e.getMessage().getHeader("apikey")).isEqualTo("chave-evolution");
         });
         assertThat(status(part)).isEqualTo("sent");
+        assertThat(waMessageId(part)).isEqualTo("WA1");
+        assertThat(attempts(part)).containsExactly(new Attempt("accepted", 201));
+        assertThat(findMessages.getReceivedCounter()).isZero();
+        assertThat(openDeadLetters(part)).isEmpty();
+    }
+
+    @Test
+    void aServerErrorIsRetriedAndTheNextAttemptSends() throws Exception {
+        adviseEvolution();
+        startCamel();
+        sendText.whenExchangeReceived(1, answer(500, "{\"status\":500,\"error\":\"Internal Server Error\"}"));
+        sendText.whenExchangeReceived(2, accepted("WA2"));
+        OutboundMessage part = storedPart(TEXT);
+
+        deliver(part);
+
+        assertThat(sentTexts()).containsExactly(TEXT, TEXT);
+        assertThat(attempts(part)).containsExactly(new Attempt("retry", 500), new Attempt("accepted", 201));
+        assertThat(status(part)).isEqualTo("sent");
+        assertThat(waMessageId(part)).isEqualTo("WA2");
+        assertThat(findMessages.getReceivedCounter()).isZero(); // Evolution answered: nothing to ask
+    }
+
+    @Test
+    void aDisconnectedInstanceIsRetriedNotRejected() throws Exception {
+        adviseEvolution();
+        startCamel();
+        // Evolution reports a disconnected number as 400 "Connection Closed": the number itself is fine.
+        sendText.whenExchangeReceived(1, answer(400,
+                "{\"status\":400,\"error\":\"Bad Request\",\"response\":{\"message\":[\"Connection Closed\"]}}"));
+        sendText.whenExchangeReceived(2, accepted("WA3"));
+        OutboundMessage part = storedPart(TEXT);
+
+        deliver(part);
+
+        assertThat(attempts(part)).containsExactly(new Attempt("retry", 400), new Attempt("accepted", 201));
+        assertThat(status(part)).isEqualTo("sent");
+        assertThat(openDeadLetters(part)).isEmpty();
+    }
+
+    @Test
+    void aRequestThatNeverConnectedIsResentWithoutAskingEvolution() throws Exception {
+        adviseEvolution();
+        startCamel();
+        sendText.whenExchangeReceived(1, failing(new ConnectException("Connection refused")));
+        sendText.whenExchangeReceived(2, accepted("WA4"));
+        OutboundMessage part = storedPart(TEXT);
+
+        deliver(part);
+
+        assertThat(attempts(part)).containsExactly(new Attempt("not_connected", null), new Attempt("accepted", 201));
+        assertThat(value("select error from delivery_attempts where message_id = ? order by id limit 1", part.id()))
+                .isEqualTo("ConnectException: Connection refused");
+        assertThat(findMessages.getReceivedCounter()).isZero();
+        assertThat(sentTexts()).hasSize(2);
+        assertThat(status(part)).isEqualTo("sent");
+    }
+
+    @Test
+    void aTimeoutAfterConnectingIsLookedUpAndFoundSentSoItIsNotSentTwice() throws Exception {
+        adviseEvolution();
+        startCamel();
+        sendText.whenAnyExchangeReceived(failing(new SocketTimeoutException("Read timed out")));
+        findMessages.whenAnyExchangeReceived(found("WA-FOUND", TEXT));
+        OutboundMessage part = storedPart(TEXT);
+
+        deliver(part);
+
+        assertThat(sendText.getReceivedCounter()).isEqualTo(1);
+        assertThat(findMessages.getReceivedExchanges()).singleElement().satisfies(e -> {
+            assertThat(e.getMessage().getBody(String.class)).contains("\"remoteJid\":\"" + CONTACT + "\"")
+                    .contains("\"fromMe\":true").contains("\"messageTimestamp\":{\"gte\":");
+            assertThat(e.getMessage().getHeader("apikey")).isEqualTo("chave-evolution");
+        });
+        assertThat(attempts(part)).containsExactly(new Attempt("reconciled", null));
+        assertThat(status(part)).isEqualTo("sent");
+        assertThat(waMessageId(part)).isEqualTo("WA-FOUND");
+        assertThat(value("select state from conversations where id = ?", part.conversationId())).isEqualTo("idle");
+    }
+
+    @Test
+    void anUnconfirmedAttemptEvolutionCarriedOutIsRecordedSentWithoutAnySendText() throws Exception {
+        adviseEvolution();
+        startCamel();
+        findMessages.whenAnyExchangeReceived(found("WA-EARLIER", TEXT));
+        OutboundMessage part = storedPart(TEXT);
+        unconfirmedAttempt(part);
+
+        deliver(part);
+
+        assertThat(sendText.getReceivedCounter()).isZero();
+        assertThat(findMessages.getReceivedCounter()).isEqualTo(1);
+        assertThat(attempts(part)).containsExactly(new Attempt("reconciled", null));
+        assertThat(status(part)).isEqualTo("sent");
+        assertThat(waMessageId(part)).isEqualTo("WA-EARLIER");
+    }
+
+    @Test
+    void anUnconfirmedAttemptEvolutionHasNoTraceOfIsSentAgain() throws Exception {
+        adviseEvolution();
+        startCamel();
+        findMessages.whenAnyExchangeReceived(noneFound());
+        sendText.whenAnyExchangeReceived(accepted("WA5"));
+        OutboundMessage part = storedPart(TEXT);
+        unconfirmedAttempt(part);
+
+        deliver(part);
+
+        assertThat(findMessages.getReceivedCounter()).isEqualTo(1);
+        assertThat(sentTexts()).containsExactly(TEXT);
+        assertThat(attempts(part)).containsExactly(new Attempt("lost", null), new Attempt("accepted", 201));
+        assertThat(status(part)).isEqualTo("sent");
+        assertThat(waMessageId(part)).isEqualTo("WA5");
+    }
+
+    @Test
+    void whileFindMessagesFailsThePartIsHeldNeverResentAndFinallyGivenUp() throws Exception {
+        adviseEvolution();
+        startCamel();
+        findMessages.whenAnyExchangeReceived(answer(500, "{\"status\":500,\"error\":\"Internal Server Error\"}"));
+        OutboundMessage part = storedPart(TEXT);
+        unconfirmedAttempt(part);
+
+        deliver(part);
+
+        assertThat(sendText.getReceivedCounter()).isZero();
+        assertThat(findMessages.getReceivedCounter()).isEqualTo(3); // asked on each of the three attempts
+        assertThat(attempts(part)).containsExactly(new Attempt("pending", null)); // a hold writes no attempt
+        assertThat(status(part)).isEqualTo("dead");
+        assertThat(openDeadLetters(part)).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).startsWith("unconfirmed earlier attempt, held until Evolution can tell")
+                    .contains("findMessages with HTTP 500");
+            assertThat(letter.lastHttpStatus()).isNull();
+            assertThat(letter.attempts()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void whileFindMessagesIsUnreachableThePartIsHeldNeverResent() throws Exception {
+        adviseEvolution();
+        startCamel();
+        findMessages.whenAnyExchangeReceived(failing(new ConnectException("Connection refused")));
+        OutboundMessage part = storedPart(TEXT);
+        unconfirmedAttempt(part);
+
+        deliver(part);
+
+        assertThat(sendText.getReceivedCounter()).isZero();
+        assertThat(findMessages.getReceivedCounter()).isEqualTo(3);
+        assertThat(status(part)).isEqualTo("dead");
+        assertThat(openDeadLetters(part)).singleElement().extracting(Letter::reason).asString()
+                .contains("Evolution API unreachable for findMessages: ConnectException: Connection refused");
+    }
+
+    @Test
+    void anUnknownInstanceIsRejectedAtOnce() throws Exception {
+        adviseEvolution();
+        startCamel();
+        sendText.whenAnyExchangeReceived(answer(404,
+                "{\"status\":404,\"error\":\"Not Found\",\"response\":{\"message\":[\"The \\\"loja\\\" instance does not exist\"]}}"));
+        OutboundMessage part = storedPart(TEXT);
+
+        deliver(part);
+
+        assertThat(sendText.getReceivedCounter()).isEqualTo(1);
+        assertThat(attempts(part)).containsExactly(new Attempt("rejected", 404));
+        assertThat(status(part)).isEqualTo("dead");
+        assertThat(openDeadLetters(part)).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).contains("HTTP 404").contains("instance does not exist");
+            assertThat(letter.lastHttpStatus()).isEqualTo(404);
+            assertThat(letter.attempts()).isEqualTo(1);
+        });
+        // Given up is the end of the reply too: the conversation takes its next turn.
+        assertThat(value("select state from conversations where id = ?", part.conversationId())).isEqualTo("idle");
+    }
+
+    @Test
+    void aNumberNotOnWhatsAppIsRejectedAtOnceWithTheNumberMasked() throws Exception {
+        adviseEvolution();
+        startCamel();
+        sendText.whenAnyExchangeReceived(answer(400, """
+                {"status":400,"error":"Bad Request","response":{"message":[{"jid":"5521987654321@s.whatsapp.net",
+                "exists":false,"number":"5521987654321"}]}}"""));
+        OutboundMessage part = storedPart(TEXT);
+
+        deliver(part);
+
+        assertThat(sendText.getReceivedCounter()).isEqualTo(1);
+        assertThat(attempts(part)).containsExactly(new Attempt("rejected", 400));
+        assertThat(openDeadLetters(part)).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).contains("HTTP 400").contains("\"exists\":false").contains("5521*******21")
+                    .doesNotContain("5521987654321");
+            assertThat(letter.lastHttpStatus()).isEqualTo(400);
+        });
+        assertThat(status(part)).isEqualTo("dead");
+    }
+
+    @Test
+    void afterTheLastFailedAttemptThePartIsADeadLetter() throws Exception {
+        adviseEvolution();
+        startCamel();
+        sendText.whenAnyExchangeReceived(answer(500, "{\"status\":500,\"error\":\"Internal Server Error\"}"));
+        OutboundMessage part = storedPart(TEXT);
+
+        deliver(part);
+
+        assertThat(sendText.getReceivedCounter()).isEqualTo(3);
+        assertThat(attempts(part)).containsExactly(new Attempt("retry", 500), new Attempt("retry", 500),
+                new Attempt("retry", 500));
+        assertThat(status(part)).isEqualTo("dead");
+        assertThat(openDeadLetters(part)).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).contains("HTTP 500");
+            assertThat(letter.lastHttpStatus()).isEqualTo(500);
+            assertThat(letter.attempts()).isEqualTo(3);
+        });
+        assertThat(value("select state from conversations where id = ?", part.conversationId())).isEqualTo("idle");
+    }
+
+    @Test
+    void partsAlreadySentOrGivenUpAreLeftAlone() throws Exception {
+        adviseEvolution();
+        startCamel();
+        long conversation = conversation("replying");
+        OutboundMessage sent = part(conversation, "answer", "Primeira parte.", "sent", 0, 2);
+        OutboundMessage dead = part(conversation, "answer", "Segunda parte.", "dead", 1, 2);
+
+        deliver(sent, dead);
+
+        assertThat(sendText.getReceivedCounter()).isZero();
+        assertThat(findMessages.getReceivedCounter()).isZero();
+        assertThat(column("select outcome from delivery_attempts")).isEmpty();
+        assertThat(column("select id from dead_letters")).isEmpty();
+        assertThat(status(sent)).isEqualTo("sent");
+        assertThat(status(dead)).isEqualTo("dead");
+    }
+
+    @Test
+    void anAnswerGoesOutPartByPartInOrderAndThenFreesTheConversation() throws Exception {
+        adviseEvolution();
+        startCamel();
+        for (int n = 1; n <= 3; n++) {
+            sendText.whenExchangeReceived(n, accepted("WA-PART-" + n));
+        }
+        long conversation = conversation("replying");
+        OutboundMessage first = part(conversation, "answer", "Parte um.", "ready", 0, 3);
+        OutboundMessage second = part(conversation, "answer", "Parte dois.", "ready", 1, 3);
+        OutboundMessage third = part(conversation, "answer", "Parte três.", "ready", 2, 3);
+
+        deliver(first, second, third);
+
+        assertThat(sentTexts()).containsExactly("Parte um.", "Parte dois.", "Parte três.");
+        assertThat(column("select wa_message_id from messages where conversation_id = ? order by part_index", conversation))
+                .containsExactly("WA-PART-1", "WA-PART-2", "WA-PART-3");
+        assertThat(column("select status from messages where conversation_id = ?", conversation))
+                .containsOnly("sent").hasSize(3);
+        assertThat(value("select state from conversations where id = ?", conversation)).isEqualTo("idle");
+    }
+
+    @Test
+    void aNoticeLeavesTheConversationStateAlone() throws Exception {
+        adviseEvolution();
+        startCamel();
+        sendText.whenAnyExchangeReceived(accepted("WA-NOTICE"));
+        // The conversation is delivering an answer of its own; a notice (busy, media) never held it.
+        long conversation = conversation("replying");
+        OutboundMessage notice = part(conversation, "notice", "Estamos com muitos atendimentos agora.", "ready", 0, 1);
+
+        deliver(notice);
+
+        assertThat(status(notice)).isEqualTo("sent");
+        assertThat(value("select state from conversations where id = ?", conversation)).isEqualTo("replying");
     }
 }

@@ -1,6 +1,8 @@
 package io.atende.routes;
 
 import io.atende.Atende;
+import io.atende.reply.OutboundMessage;
+import io.atende.store.Sql;
 import io.atende.store.Transactions;
 import io.atende.support.FreePort;
 import io.atende.support.TestPostgres;
@@ -13,6 +15,7 @@ import org.apache.camel.util.function.ThrowingConsumer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Properties;
 
 /**
@@ -23,6 +26,9 @@ import java.util.Properties;
  * <p>
  * The timers of the routes (dispatch poll, leases, backlog gauges) are set far apart, so a test drives each route
  * itself and never races a timer.
+ * <p>
+ * The rows a test starts from are written with SQL ({@link #conversation}, {@link #part}, {@link #execute}); what it
+ * checks is read back the same way ({@link #value}, {@link #column}).
  */
 abstract class RouteTestSupport extends CamelMainTestSupport {
 
@@ -30,6 +36,8 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     static final String ADMIN_TOKEN = "admin-de-teste";
     /** Far apart: a test drives the routes itself. */
     static final String NEVER_MS = "3600000";
+    static final String INSTANCE = "loja";
+    static final String CONTACT = "5521987654321@s.whatsapp.net";
 
     /**
      * The HTTP port of this test's context. Set in {@link #useOverridePropertiesWithPropertiesComponent()}, which
@@ -105,5 +113,65 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
 
     String baseUrl() {
         return "http://127.0.0.1:" + port;
+    }
+
+    // ---------------------------------------------------------------- rows
+
+    /** The instance's id, created when missing. */
+    long instance(String name) {
+        return tx().inTransaction(c -> Sql.oneLong(c, """
+                insert into instances (name) values (?)
+                on conflict (name) do update set name = excluded.name returning id""", name));
+    }
+
+    /** A conversation of {@link #INSTANCE} with {@link #CONTACT} in this state. */
+    long conversation(String state) {
+        return conversation(INSTANCE, CONTACT, state);
+    }
+
+    long conversation(String instance, String contactJid, String state) {
+        long instanceId = instance(instance);
+        return tx().inTransaction(c -> Sql.oneLong(c, """
+                insert into conversations (instance_id, contact_jid, state) values (?, ?, ?) returning id""",
+                instanceId, contactJid, state));
+    }
+
+    /**
+     * One stored reply part of the conversation, as atende_store_answer (an answer) or Notices (a notice) leaves it,
+     * in the given status.
+     */
+    OutboundMessage part(long conversation, String kind, String text, String status, int index, int count) {
+        return tx().inTransaction(c -> {
+            record Target(long instanceId, String instance, String contactJid) {
+            }
+            Target t = Sql.one(c, """
+                    select i.id, i.name, c.contact_jid from conversations c join instances i on i.id = c.instance_id
+                     where c.id = ?""", rs -> new Target(rs.getLong(1), rs.getString(2), rs.getString(3)), conversation);
+            long id = Sql.oneLong(c, """
+                    insert into messages (instance_id, conversation_id, direction, kind, text, status, part_index, part_count)
+                    values (?, ?, 'out', ?, ?, ?, ?, ?) returning id""",
+                    t.instanceId(), conversation, kind, text, status, index, count);
+            return new OutboundMessage(id, conversation, t.instance(), t.contactJid(), kind, text, index, count);
+        });
+    }
+
+    /** A single-part answer of a conversation in 'replying', ready to be sent. */
+    OutboundMessage storedPart(String text) {
+        return part(conversation("replying"), "answer", text, "ready", 0, 1);
+    }
+
+    void execute(String sql, Object... params) {
+        tx().inTransaction(c -> Sql.update(c, sql, params));
+    }
+
+    /** The first column of the first row as text, or null. */
+    String value(String sql, Object... params) {
+        List<String> rows = column(sql, params);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /** The first column of every row, as text. */
+    List<String> column(String sql, Object... params) {
+        return tx().inTransaction(c -> Sql.query(c, sql, rs -> rs.getString(1), params));
     }
 }
