@@ -1,5 +1,8 @@
 package io.atende.routes;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.atende.Atende;
 import io.atende.reply.OutboundMessage;
 import io.atende.store.Sql;
@@ -11,6 +14,10 @@ import org.apache.camel.builder.AdviceWithRouteBuilder;
 import org.apache.camel.main.MainConfigurationProperties;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
 import org.apache.camel.util.function.ThrowingConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,6 +52,32 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
      * initialiser here would be reset after the properties were taken.
      */
     int port;
+
+    /** What the test's context logged, for the routes that log a failure instead of raising it. */
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
+    @BeforeEach
+    void captureLogs() {
+        logs.start();
+        rootLogger().addAppender(logs);
+    }
+
+    @AfterEach
+    void releaseLogs() {
+        rootLogger().detachAppender(logs);
+    }
+
+    private static ch.qos.logback.classic.Logger rootLogger() {
+        return (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+    }
+
+    /** The messages logged at WARN or above so far, in order. */
+    List<String> warnings() {
+        synchronized (logs) { // the appender appends under its own lock
+            return logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                    .map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
 
     @Override
     protected void configure(MainConfigurationProperties configuration) {
