@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -132,19 +133,19 @@ class AdminRoutesTest extends RouteTestSupport {
         assertThat(value("select status from messages where id = ?", part.id())).isEqualTo("ready");
         assertThat(value("select replay_count from dead_letters where id = ?", letter)).isEqualTo("1");
         assertThat(value("select replayed_at is not null from dead_letters where id = ?", letter)).isEqualTo("t");
-        assertThat(value("select state from conversations where id = ?", conversation)).isEqualTo("replying");
+        assertThat(conversationState(conversation)).isEqualTo("replying");
 
         assertThat(problem(post("/admin/dead-letters/" + letter + "/replay", ADMIN_TOKEN), 409).toString()).isEqualTo(
                 "{\"type\":\"about:blank\",\"title\":\"Conflict\",\"status\":409,\"error\":\"conflict\",\"reason\":\"already_replayed\"}");
         // An answer whose conversation is at the LLM or delivering, and a part fixed by hand, cannot be replayed.
-        long busy = deadLetter(part(conversation("loja", "5511900000001@s.whatsapp.net", "answering"), "answer",
+        long busy = deadLetter(part(conversation(INSTANCE, "5511900000001@s.whatsapp.net", "answering"), "answer",
                 "Outra resposta.", "dead", 0, 1));
-        assertThat(problem(post("/admin/dead-letters/" + busy + "/replay", ADMIN_TOKEN), 409).get("reason").asText())
-                .isEqualTo("conversation_busy");
-        long fixed = deadLetter(part(conversation("loja", "5511900000002@s.whatsapp.net", "idle"), "answer",
+        long fixed = deadLetter(part(conversation(INSTANCE, "5511900000002@s.whatsapp.net", "idle"), "answer",
                 "Já enviada à mão.", "sent", 0, 1));
-        assertThat(problem(post("/admin/dead-letters/" + fixed + "/replay", ADMIN_TOKEN), 409).get("reason").asText())
-                .isEqualTo("not_dead");
+        for (var refused : Map.of(busy, "conversation_busy", fixed, "not_dead").entrySet()) {
+            assertThat(problem(post("/admin/dead-letters/" + refused.getKey() + "/replay", ADMIN_TOKEN), 409)
+                    .get("reason").asText()).isEqualTo(refused.getValue());
+        }
         problem(post("/admin/dead-letters/" + (fixed + 1) + "/replay", ADMIN_TOKEN), 404);
         assertThat(deliveries.getReceivedCounter()).isEqualTo(1);
         assertThat(column("select replayed_at is not null from dead_letters where id <> ? order by id", letter))

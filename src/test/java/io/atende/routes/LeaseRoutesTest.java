@@ -29,9 +29,7 @@ class LeaseRoutesTest extends RouteTestSupport {
 
     @Override
     protected Properties overrides() {
-        Properties p = new Properties();
-        p.put("atende.node.id", ME);
-        return p;
+        return settings("atende.node.id", ME);
     }
 
     @Test

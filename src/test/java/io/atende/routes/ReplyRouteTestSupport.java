@@ -7,6 +7,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
+import org.junit.jupiter.api.BeforeEach;
 
 import java.time.Instant;
 import java.util.List;
@@ -34,13 +35,15 @@ abstract class ReplyRouteTestSupport extends RouteTestSupport {
     record Letter(String reason, Integer lastHttpStatus, int attempts) {
     }
 
-    /** Replaces both Evolution calls; the test says what each answers before it delivers anything. */
-    void adviseEvolution() throws Exception {
+    /** Replaces both Evolution calls and starts; the test says what each answers before it delivers anything. */
+    @BeforeEach
+    void startWithEvolutionMocked() throws Exception {
         advise("evolution-send-text", a -> a.weaveById("post-send-text").replace().to("mock:evolution-send-text"));
         advise("reconcile-unconfirmed-send",
                 a -> a.weaveById("post-find-messages").replace().to("mock:evolution-find-messages"));
         sendText = getMockEndpoint("mock:evolution-send-text");
         findMessages = getMockEndpoint("mock:evolution-find-messages");
+        startCamel();
     }
 
     static Processor answer(int status, String body) {
@@ -54,6 +57,11 @@ abstract class ReplyRouteTestSupport extends RouteTestSupport {
     static Processor accepted(String waId) {
         return answer(201, "{\"key\":{\"remoteJid\":\"" + CONTACT + "\",\"fromMe\":true,\"id\":\"" + waId
                 + "\"},\"status\":\"PENDING\"}");
+    }
+
+    /** Evolution's 500 in its error shape. */
+    static Processor serverError() {
+        return answer(500, "{\"status\":500,\"error\":\"Internal Server Error\"}");
     }
 
     /** The HTTP call fails in transport: the mock endpoint sets the exception on the exchange, as the HTTP client would. */
@@ -107,6 +115,13 @@ abstract class ReplyRouteTestSupport extends RouteTestSupport {
         return tx().inTransaction(c -> Sql.query(c, """
                 select outcome, http_status from delivery_attempts where message_id = ? order by id""",
                 rs -> new Attempt(rs.getString(1), (Integer) rs.getObject(2)), m.id()));
+    }
+
+    /** The part's one open dead letter (there must be exactly one). */
+    Letter deadLetter(OutboundMessage m) {
+        List<Letter> open = openDeadLetters(m);
+        assertThat(open).as("open dead letters of part %d", m.id()).hasSize(1);
+        return open.get(0);
     }
 
     List<Letter> openDeadLetters(OutboundMessage m) {

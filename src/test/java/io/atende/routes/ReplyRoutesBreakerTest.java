@@ -15,17 +15,12 @@ class ReplyRoutesBreakerTest extends ReplyRouteTestSupport {
 
     @Override
     protected Properties overrides() {
-        Properties p = new Properties();
-        p.put("atende.send.breaker.minimum-calls", "2");
-        p.put("atende.send.breaker.window", "2");
-        return p;
+        return settings("atende.send.breaker.minimum-calls", "2", "atende.send.breaker.window", "2");
     }
 
     @Test
-    void afterTwoFailuresTheNextAttemptFailsFastAndOtherInstancesStillSend() throws Exception {
-        adviseEvolution();
-        startCamel();
-        sendText.whenExchangeReceived(1, answer(500, "{\"status\":500,\"error\":\"Internal Server Error\"}"));
+    void afterTwoFailuresTheNextAttemptFailsFastAndOtherInstancesStillSend() {
+        sendText.whenExchangeReceived(1, serverError());
         sendText.whenExchangeReceived(2, answer(503, "<html>Bad Gateway</html>"));
         sendText.whenExchangeReceived(3, accepted("WA-OTHER"));
         OutboundMessage part = storedPart("Abrimos às 9h.");
@@ -36,8 +31,7 @@ class ReplyRoutesBreakerTest extends ReplyRouteTestSupport {
         assertThat(attempts(part)).containsExactly(new Attempt("retry", 500), new Attempt("retry", 503),
                 new Attempt("breaker_open", null));
         assertThat(status(part)).isEqualTo("dead");
-        assertThat(openDeadLetters(part)).singleElement().extracting(Letter::reason).asString()
-                .isEqualTo("Evolution API send breaker for instance loja is open");
+        assertThat(deadLetter(part).reason()).isEqualTo("Evolution API send breaker for instance loja is open");
 
         OutboundMessage other = part(conversation("outra", CONTACT, "replying"), "answer", "Olá!", "ready", 0, 1);
         deliver(other);

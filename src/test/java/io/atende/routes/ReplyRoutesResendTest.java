@@ -12,16 +12,12 @@ class ReplyRoutesResendTest extends ReplyRouteTestSupport {
 
     @Override
     protected Properties overrides() {
-        Properties p = new Properties();
-        p.put("atende.send.reconcile", "resend");
-        return p;
+        return settings("atende.send.reconcile", "resend");
     }
 
     @Test
-    void whenFindMessagesFailsThePartIsSentAnyway() throws Exception {
-        adviseEvolution();
-        startCamel();
-        findMessages.whenAnyExchangeReceived(answer(500, "{\"status\":500,\"error\":\"Internal Server Error\"}"));
+    void whenFindMessagesFailsThePartIsSentAnyway() {
+        findMessages.whenAnyExchangeReceived(serverError());
         sendText.whenAnyExchangeReceived(accepted("WA-RESENT"));
         OutboundMessage part = storedPart("Abrimos às 9h.");
         unconfirmedAttempt(part);

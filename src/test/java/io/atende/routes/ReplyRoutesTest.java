@@ -1,10 +1,15 @@
 package io.atende.routes;
 
 import io.atende.reply.OutboundMessage;
+import org.apache.camel.Processor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,9 +23,7 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
     static final String TEXT = "Abrimos às 9h.";
 
     @Test
-    void aPartAcceptedByEvolutionIsSent() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void aPartAcceptedByEvolutionIsSent() {
         sendText.whenAnyExchangeReceived(accepted("WA1"));
         OutboundMessage part = storedPart(TEXT);
 
@@ -38,10 +41,8 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
     }
 
     @Test
-    void aServerErrorIsRetriedAndTheNextAttemptSends() throws Exception {
-        adviseEvolution();
-        startCamel();
-        sendText.whenExchangeReceived(1, answer(500, "{\"status\":500,\"error\":\"Internal Server Error\"}"));
+    void aServerErrorIsRetriedAndTheNextAttemptSends() {
+        sendText.whenExchangeReceived(1, serverError());
         sendText.whenExchangeReceived(2, accepted("WA2"));
         OutboundMessage part = storedPart(TEXT);
 
@@ -55,9 +56,7 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
     }
 
     @Test
-    void aDisconnectedInstanceIsRetriedNotRejected() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void aDisconnectedInstanceIsRetriedNotRejected() {
         // Evolution reports a disconnected number as 400 "Connection Closed": the number itself is fine.
         sendText.whenExchangeReceived(1, answer(400,
                 "{\"status\":400,\"error\":\"Bad Request\",\"response\":{\"message\":[\"Connection Closed\"]}}"));
@@ -72,9 +71,7 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
     }
 
     @Test
-    void aRequestThatNeverConnectedIsResentWithoutAskingEvolution() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void aRequestThatNeverConnectedIsResentWithoutAskingEvolution() {
         sendText.whenExchangeReceived(1, failing(new ConnectException("Connection refused")));
         sendText.whenExchangeReceived(2, accepted("WA4"));
         OutboundMessage part = storedPart(TEXT);
@@ -90,9 +87,7 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
     }
 
     @Test
-    void aTimeoutAfterConnectingIsLookedUpAndFoundSentSoItIsNotSentTwice() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void aTimeoutAfterConnectingIsLookedUpAndFoundSentSoItIsNotSentTwice() {
         sendText.whenAnyExchangeReceived(failing(new SocketTimeoutException("Read timed out")));
         findMessages.whenAnyExchangeReceived(found("WA-FOUND", TEXT));
         OutboundMessage part = storedPart(TEXT);
@@ -108,13 +103,11 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
         assertThat(attempts(part)).containsExactly(new Attempt("reconciled", null));
         assertThat(status(part)).isEqualTo("sent");
         assertThat(waMessageId(part)).isEqualTo("WA-FOUND");
-        assertThat(value("select state from conversations where id = ?", part.conversationId())).isEqualTo("idle");
+        assertThat(conversationState(part.conversationId())).isEqualTo("idle");
     }
 
     @Test
-    void anUnconfirmedAttemptEvolutionCarriedOutIsRecordedSentWithoutAnySendText() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void anUnconfirmedAttemptEvolutionCarriedOutIsRecordedSentWithoutAnySendText() {
         findMessages.whenAnyExchangeReceived(found("WA-EARLIER", TEXT));
         OutboundMessage part = storedPart(TEXT);
         unconfirmedAttempt(part);
@@ -129,9 +122,7 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
     }
 
     @Test
-    void anUnconfirmedAttemptEvolutionHasNoTraceOfIsSentAgain() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void anUnconfirmedAttemptEvolutionHasNoTraceOfIsSentAgain() {
         findMessages.whenAnyExchangeReceived(noneFound());
         sendText.whenAnyExchangeReceived(accepted("WA5"));
         OutboundMessage part = storedPart(TEXT);
@@ -146,11 +137,17 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
         assertThat(waMessageId(part)).isEqualTo("WA5");
     }
 
-    @Test
-    void whileFindMessagesFailsThePartIsHeldNeverResentAndFinallyGivenUp() throws Exception {
-        adviseEvolution();
-        startCamel();
-        findMessages.whenAnyExchangeReceived(answer(500, "{\"status\":500,\"error\":\"Internal Server Error\"}"));
+    static Stream<Arguments> findMessagesCannotTell() {
+        return Stream.of(
+                Arguments.of(serverError(), "Evolution API answered findMessages with HTTP 500: Internal Server Error"),
+                Arguments.of(failing(new ConnectException("Connection refused")),
+                        "Evolution API unreachable for findMessages: ConnectException: Connection refused"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("findMessagesCannotTell")
+    void whileFindMessagesCannotTellThePartIsHeldNeverResentAndFinallyGivenUp(Processor evolution, String why) {
+        findMessages.whenAnyExchangeReceived(evolution);
         OutboundMessage part = storedPart(TEXT);
         unconfirmedAttempt(part);
 
@@ -160,35 +157,12 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
         assertThat(findMessages.getReceivedCounter()).isEqualTo(3); // asked on each of the three attempts
         assertThat(attempts(part)).containsExactly(new Attempt("pending", null)); // a hold writes no attempt
         assertThat(status(part)).isEqualTo("dead");
-        assertThat(openDeadLetters(part)).singleElement().satisfies(letter -> {
-            assertThat(letter.reason()).startsWith("unconfirmed earlier attempt, held until Evolution can tell")
-                    .contains("findMessages with HTTP 500");
-            assertThat(letter.lastHttpStatus()).isNull();
-            assertThat(letter.attempts()).isEqualTo(1);
-        });
+        assertThat(deadLetter(part)).isEqualTo(new Letter(
+                "unconfirmed earlier attempt, held until Evolution can tell whether it sent it (" + why + ")", null, 1));
     }
 
     @Test
-    void whileFindMessagesIsUnreachableThePartIsHeldNeverResent() throws Exception {
-        adviseEvolution();
-        startCamel();
-        findMessages.whenAnyExchangeReceived(failing(new ConnectException("Connection refused")));
-        OutboundMessage part = storedPart(TEXT);
-        unconfirmedAttempt(part);
-
-        deliver(part);
-
-        assertThat(sendText.getReceivedCounter()).isZero();
-        assertThat(findMessages.getReceivedCounter()).isEqualTo(3);
-        assertThat(status(part)).isEqualTo("dead");
-        assertThat(openDeadLetters(part)).singleElement().extracting(Letter::reason).asString()
-                .contains("Evolution API unreachable for findMessages: ConnectException: Connection refused");
-    }
-
-    @Test
-    void anUnknownInstanceIsRejectedAtOnce() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void anUnknownInstanceIsRejectedAtOnce() {
         sendText.whenAnyExchangeReceived(answer(404,
                 "{\"status\":404,\"error\":\"Not Found\",\"response\":{\"message\":[\"The \\\"loja\\\" instance does not exist\"]}}"));
         OutboundMessage part = storedPart(TEXT);
@@ -198,19 +172,15 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
         assertThat(sendText.getReceivedCounter()).isEqualTo(1);
         assertThat(attempts(part)).containsExactly(new Attempt("rejected", 404));
         assertThat(status(part)).isEqualTo("dead");
-        assertThat(openDeadLetters(part)).singleElement().satisfies(letter -> {
-            assertThat(letter.reason()).contains("HTTP 404").contains("instance does not exist");
-            assertThat(letter.lastHttpStatus()).isEqualTo(404);
-            assertThat(letter.attempts()).isEqualTo(1);
-        });
+        assertThat(deadLetter(part).reason()).contains("HTTP 404").contains("instance does not exist");
+        assertThat(deadLetter(part).lastHttpStatus()).isEqualTo(404);
+        assertThat(deadLetter(part).attempts()).isEqualTo(1);
         // Given up is the end of the reply too: the conversation takes its next turn.
-        assertThat(value("select state from conversations where id = ?", part.conversationId())).isEqualTo("idle");
+        assertThat(conversationState(part.conversationId())).isEqualTo("idle");
     }
 
     @Test
-    void aNumberNotOnWhatsAppIsRejectedAtOnceWithTheNumberMasked() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void aNumberNotOnWhatsAppIsRejectedAtOnceWithTheNumberMasked() {
         sendText.whenAnyExchangeReceived(answer(400, """
                 {"status":400,"error":"Bad Request","response":{"message":[{"jid":"5521987654321@s.whatsapp.net",
                 "exists":false,"number":"5521987654321"}]}}"""));
@@ -220,19 +190,15 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
 
         assertThat(sendText.getReceivedCounter()).isEqualTo(1);
         assertThat(attempts(part)).containsExactly(new Attempt("rejected", 400));
-        assertThat(openDeadLetters(part)).singleElement().satisfies(letter -> {
-            assertThat(letter.reason()).contains("HTTP 400").contains("\"exists\":false").contains("5521*******21")
-                    .doesNotContain("5521987654321");
-            assertThat(letter.lastHttpStatus()).isEqualTo(400);
-        });
+        assertThat(deadLetter(part).reason()).contains("HTTP 400").contains("\"exists\":false").contains("5521*******21")
+                .doesNotContain("5521987654321");
+        assertThat(deadLetter(part).lastHttpStatus()).isEqualTo(400);
         assertThat(status(part)).isEqualTo("dead");
     }
 
     @Test
-    void afterTheLastFailedAttemptThePartIsADeadLetter() throws Exception {
-        adviseEvolution();
-        startCamel();
-        sendText.whenAnyExchangeReceived(answer(500, "{\"status\":500,\"error\":\"Internal Server Error\"}"));
+    void afterTheLastFailedAttemptThePartIsADeadLetter() {
+        sendText.whenAnyExchangeReceived(serverError());
         OutboundMessage part = storedPart(TEXT);
 
         deliver(part);
@@ -241,18 +207,14 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
         assertThat(attempts(part)).containsExactly(new Attempt("retry", 500), new Attempt("retry", 500),
                 new Attempt("retry", 500));
         assertThat(status(part)).isEqualTo("dead");
-        assertThat(openDeadLetters(part)).singleElement().satisfies(letter -> {
-            assertThat(letter.reason()).contains("HTTP 500");
-            assertThat(letter.lastHttpStatus()).isEqualTo(500);
-            assertThat(letter.attempts()).isEqualTo(3);
-        });
-        assertThat(value("select state from conversations where id = ?", part.conversationId())).isEqualTo("idle");
+        assertThat(deadLetter(part).reason()).contains("HTTP 500");
+        assertThat(deadLetter(part).lastHttpStatus()).isEqualTo(500);
+        assertThat(deadLetter(part).attempts()).isEqualTo(3);
+        assertThat(conversationState(part.conversationId())).isEqualTo("idle");
     }
 
     @Test
-    void partsAlreadySentOrGivenUpAreLeftAlone() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void partsAlreadySentOrGivenUpAreLeftAlone() {
         long conversation = conversation("replying");
         OutboundMessage sent = part(conversation, "answer", "Primeira parte.", "sent", 0, 2);
         OutboundMessage dead = part(conversation, "answer", "Segunda parte.", "dead", 1, 2);
@@ -268,9 +230,7 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
     }
 
     @Test
-    void anAnswerGoesOutPartByPartInOrderAndThenFreesTheConversation() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void anAnswerGoesOutPartByPartInOrderAndThenFreesTheConversation() {
         for (int n = 1; n <= 3; n++) {
             sendText.whenExchangeReceived(n, accepted("WA-PART-" + n));
         }
@@ -286,13 +246,11 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
                 .containsExactly("WA-PART-1", "WA-PART-2", "WA-PART-3");
         assertThat(column("select status from messages where conversation_id = ?", conversation))
                 .containsOnly("sent").hasSize(3);
-        assertThat(value("select state from conversations where id = ?", conversation)).isEqualTo("idle");
+        assertThat(conversationState(conversation)).isEqualTo("idle");
     }
 
     @Test
-    void aNoticeLeavesTheConversationStateAlone() throws Exception {
-        adviseEvolution();
-        startCamel();
+    void aNoticeLeavesTheConversationStateAlone() {
         sendText.whenAnyExchangeReceived(accepted("WA-NOTICE"));
         // The conversation is delivering an answer of its own; a notice (busy, media) never held it.
         long conversation = conversation("replying");
@@ -301,6 +259,6 @@ class ReplyRoutesTest extends ReplyRouteTestSupport {
         deliver(notice);
 
         assertThat(status(notice)).isEqualTo("sent");
-        assertThat(value("select state from conversations where id = ?", conversation)).isEqualTo("replying");
+        assertThat(conversationState(conversation)).isEqualTo("replying");
     }
 }

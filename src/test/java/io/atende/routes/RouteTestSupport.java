@@ -131,6 +131,15 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
         return new Properties();
     }
 
+    /** {@code settings("key", "value", ...)}: the properties of an {@link #overrides()}. */
+    static Properties settings(String... keysAndValues) {
+        Properties p = new Properties();
+        for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+            p.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return p;
+    }
+
     /** Advises one route before the context starts (replace an external endpoint, intercept a hand-off). */
     void advise(String routeId, ThrowingConsumer<AdviceWithRouteBuilder, Exception> advice) throws Exception {
         AdviceWith.adviceWith(context, routeId, advice);
@@ -191,6 +200,10 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     /** A single-part answer of a conversation in 'replying', ready to be sent. */
     OutboundMessage storedPart(String text) {
         return part(conversation("replying"), "answer", text, "ready", 0, 1);
+    }
+
+    String conversationState(long conversation) {
+        return value("select state from conversations where id = ?", conversation);
     }
 
     void execute(String sql, Object... params) {
