@@ -64,11 +64,14 @@ public final class IntakeGate extends EventNotifierSupport {
                 disabled);
     }
 
-    /** 503 for webhooks no route serves any more (shutting down); otherwise Vert.x's usual 404 for unknown paths. */
+    /**
+     * 503 for webhooks no route serves any more (shutting down); otherwise Vert.x's usual 404 for unknown paths. POST
+     * only: a route taking every method would turn Vert.x's 405 for a GET into a 404.
+     */
     private void installFallback(CamelContext camel) {
         for (VertxPlatformHttpRouter router : camel.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
             routers.add(router);
-            fallbacks.add(router.route("/webhooks/*").last().handler(ctx -> {
+            fallbacks.add(router.route(io.vertx.core.http.HttpMethod.POST, "/webhooks/*").last().handler(ctx -> {
                 if (open) {
                     ctx.next();
                     return;

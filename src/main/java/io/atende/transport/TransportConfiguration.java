@@ -24,7 +24,8 @@ public class TransportConfiguration implements CamelConfiguration {
                             @PropertyInject("atende.kafka.topic.outbound") String outbound,
                             @PropertyInject("atende.kafka.partitions") int partitions,
                             @PropertyInject("atende.kafka.replication") short replication,
-                            @PropertyInject("atende.webhook.max-bytes") int maxBytes) throws InterruptedException {
+                            @PropertyInject("atende.webhook.max-bytes") int maxBytes,
+                            @PropertyInject("atende.kafka.send-timeout-ms") int sendTimeoutMs) throws InterruptedException {
         String transport = queue.strip();
         if (!List.of("postgres", "kafka").contains(transport)) {
             throw new IllegalArgumentException("ATENDE_QUEUE must be postgres or kafka, got '" + transport + "'");
@@ -32,15 +33,18 @@ public class TransportConfiguration implements CamelConfiguration {
         LOG.info("Transport: {}", transport);
         if ("kafka".equals(transport)) {
             ensureTopics(new KafkaTopics.Settings(bootstrap, List.of(inbound, outbound), partitions, replication,
-                    maxBytes));
+                    maxBytes), Duration.ofMillis(sendTimeoutMs));
         }
         return transport;
     }
 
-    /** Topics created if missing; Kafka not reachable yet is not fatal (the consumers wait for it). */
-    private static void ensureTopics(KafkaTopics.Settings topics) throws InterruptedException {
+    /**
+     * Topics created if missing; Kafka not reachable yet is not fatal (the consumers wait for it). Waits as long as a
+     * webhook waits for Kafka (ATENDE_KAFKA_SEND_TIMEOUT_MS), not a fixed time that holds up every start without it.
+     */
+    private static void ensureTopics(KafkaTopics.Settings topics, Duration timeout) throws InterruptedException {
         try {
-            KafkaTopics.ensure(topics, Duration.ofSeconds(15));
+            KafkaTopics.ensure(topics, timeout);
         } catch (RuntimeException e) {
             LOG.warn("Kafka topics not checked at startup ({}); create {} by hand or let the broker create them",
                     e.getMessage(), topics.topics());

@@ -29,7 +29,7 @@ class LeaseRoutesTest extends RouteTestSupport {
 
     @Override
     protected Properties overrides() {
-        return settings("atende.node.id", ME);
+        return settings("atende.node.id=" + ME);
     }
 
     @Test

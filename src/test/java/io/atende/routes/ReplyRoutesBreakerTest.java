@@ -15,7 +15,7 @@ class ReplyRoutesBreakerTest extends ReplyRouteTestSupport {
 
     @Override
     protected Properties overrides() {
-        return settings("atende.send.breaker.minimum-calls", "2", "atende.send.breaker.window", "2");
+        return settings("atende.send.breaker.minimum-calls=2", "atende.send.breaker.window=2");
     }
 
     @Test

@@ -12,7 +12,7 @@ class ReplyRoutesResendTest extends ReplyRouteTestSupport {
 
     @Override
     protected Properties overrides() {
-        return settings("atende.send.reconcile", "resend");
+        return settings("atende.send.reconcile=resend");
     }
 
     @Test

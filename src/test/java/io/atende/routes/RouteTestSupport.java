@@ -24,6 +24,22 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Properties;
+import io.atende.support.Http;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestInstancePostProcessor;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Route-level tests under camel-test-main: the real application.properties, YAML routes and beans, in this JVM and on
@@ -119,6 +135,7 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
         p.put("atende.evolution.base-url", "http://127.0.0.1:1");
         p.put("atende.evolution.api-key", "chave-evolution");
         p.put("camel.main.shutdown-timeout", "5");
+        UTF8_DEFAULTS.forEach(p::putIfAbsent);
         p.putAll(overrides());
         return p;
     }
@@ -129,15 +146,6 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
      */
     protected Properties overrides() {
         return new Properties();
-    }
-
-    /** {@code settings("key", "value", ...)}: the properties of an {@link #overrides()}. */
-    static Properties settings(String... keysAndValues) {
-        Properties p = new Properties();
-        for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
-            p.put(keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return p;
     }
 
     /** Advises one route before the context starts (replace an external endpoint, intercept a hand-off). */
@@ -219,5 +227,97 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     /** The first column of every row, as text. */
     List<String> column(String sql, Object... params) {
         return tx().inTransaction(c -> Sql.query(c, sql, rs -> rs.getString(1), params));
+    }
+
+    /** Settings of one test method ({@code "name=value"}), on top of the common ones and the class's {@link #overrides()}. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.METHOD)
+    @interface Settings {
+        String[] value();
+    }
+
+    /**
+     * CamelTestSupport reads the override properties in its constructor, without knowing the test method; the context
+     * is built from them only in beforeEach. In between, this puts in the test method's {@link Settings}.
+     */
+    @RegisterExtension
+    static final TestInstancePostProcessor METHOD_SETTINGS = new TestInstancePostProcessor() {
+        @Override
+        public ExtensionContextScope getTestInstantiationExtensionContextScope(ExtensionContext root) {
+            return ExtensionContextScope.TEST_METHOD;
+        }
+
+        @Override
+        public void postProcessTestInstance(Object instance, ExtensionContext context) {
+            RouteTestSupport test = (RouteTestSupport) instance;
+            Properties p = test.camelContextConfiguration().useOverridePropertiesWithPropertiesComponent();
+            Settings settings = context.getRequiredTestMethod().getAnnotation(Settings.class);
+            if (settings != null) {
+                p.putAll(settings(settings.value()));
+            }
+        }
+    };
+
+    /** Settings written {@code "name=value"}, as in {@link Settings} and for {@link #overrides()}. */
+    static Properties settings(String... nameValues) {
+        Properties p = new Properties();
+        for (String setting : nameValues) {
+            int eq = setting.indexOf('=');
+            p.put(setting.substring(0, eq).strip(), setting.substring(eq + 1).strip());
+        }
+        return p;
+    }
+
+    /**
+     * The entries of application.properties that are not plain ASCII (the Portuguese texts), read as UTF-8 as
+     * {@link Atende} has its context read them; camel-test-main reads the file as ISO-8859-1.
+     */
+    static final Map<String, String> UTF8_DEFAULTS = utf8Defaults();
+
+    private static Map<String, String> utf8Defaults() {
+        Properties all = new Properties();
+        try (Reader in = new InputStreamReader(RouteTestSupport.class.getResourceAsStream("/application.properties"),
+                StandardCharsets.UTF_8)) {
+            all.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> nonAscii = new HashMap<>();
+        all.stringPropertyNames().stream().filter(k -> !StandardCharsets.US_ASCII.newEncoder().canEncode(all.getProperty(k)))
+                .forEach(k -> nonAscii.put(k, all.getProperty(k)));
+        return Map.copyOf(nonAscii);
+    }
+
+    /** A webhook as an Evolution instance posts it to its per-instance URL, with the Bearer token. */
+    HttpResponse<String> postWebhook(String json) {
+        return Http.post(baseUrl() + "/webhooks/evolution", json, "Authorization", "Bearer " + WEBHOOK_TOKEN);
+    }
+
+    /** The same webhook straight into the ingest route, where HTTP is not the point; returns the ack's body. */
+    String ingest(String json) {
+        return template.requestBodyAndHeader("direct:ingest-evolution-webhook", json.getBytes(StandardCharsets.UTF_8),
+                "Authorization", "Bearer " + WEBHOOK_TOKEN, String.class);
+    }
+
+    /** An error answer: its status, the problem+json media type and the whole body. */
+    static void assertProblem(HttpResponse<String> response, int status, String body) {
+        assertThat(response.statusCode()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).isEqualTo(body);
+    }
+
+    /** The one part of the one batch a mock of a delivery hand-off received. */
+    static OutboundMessage onlyPart(MockEndpoint mock) {
+        List<List<OutboundMessage>> batches = batches(mock);
+        assertThat(batches).hasSize(1);
+        assertThat(batches.get(0)).hasSize(1);
+        return batches.get(0).get(0);
+    }
+
+    /** What a mock of a delivery hand-off received: one batch of parts per exchange, in order. */
+    @SuppressWarnings("unchecked")
+    static List<List<OutboundMessage>> batches(MockEndpoint mock) {
+        return mock.getReceivedExchanges().stream()
+                .map(e -> (List<OutboundMessage>) e.getMessage().getBody(List.class)).toList();
     }
 }

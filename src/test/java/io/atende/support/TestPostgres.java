@@ -43,16 +43,46 @@ public final class TestPostgres {
         return server;
     }
 
-    /** Creates an empty database and returns its JDBC URL (user postgres, no password). */
+    /**
+     * Creates a database with Atende's schema and no rows, and returns its JDBC URL (user postgres, no password). It is
+     * a copy of a template migrated once per JVM: Flyway then finds it up to date, where migrating every test's
+     * database took seconds each.
+     */
     public static String newDatabase() {
         String name = "atende_test_" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid();
         EmbeddedPostgres s = server();
+        String template = migratedTemplate();
         try (Connection c = s.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
-            st.execute("create database " + name);
+            st.execute("create database " + name + " template " + template);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
         return s.getJdbcUrl("postgres", name);
+    }
+
+    private static String template;
+
+    private static synchronized String migratedTemplate() {
+        if (template == null) {
+            String name = "atende_template_" + ProcessHandle.current().pid();
+            EmbeddedPostgres s = server();
+            try (Connection c = s.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+                st.execute("create database " + name);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            Path dataDir;
+            try {
+                dataDir = java.nio.file.Files.createTempDirectory("atende-template");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            // Migrated, then closed: a database copied from a template must have no open session.
+            Database.open(new Database.Settings(s.getJdbcUrl("postgres", name), "postgres", "", dataDir, 2,
+                    Duration.ofSeconds(10))).stop();
+            template = name;
+        }
+        return template;
     }
 
     /** The first column of the first row of a query, or null: what end-to-end tests read back from the database. */

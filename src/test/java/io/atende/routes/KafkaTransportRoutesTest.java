@@ -1,0 +1,259 @@
+package io.atende.routes;
+
+import io.atende.conversation.ConversationQueue;
+import io.atende.llm.LlmAnswer;
+import io.atende.reply.OutboundMessage;
+import io.atende.store.StoreUnavailableException;
+import io.atende.support.Payloads;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * kafka-transport.camel.yaml with no broker: the producers are replaced by mocks and the consumers by direct
+ * endpoints, to which the test hands records as the Kafka consumer would (body, partition, offset, manual commit).
+ */
+class KafkaTransportRoutesTest extends RouteTestSupport {
+
+    static final String CONTACT = "5521987654321@s.whatsapp.net";
+
+    MockEndpoint inboundTopic;
+    MockEndpoint outboundTopic;
+    MockEndpoint wakeDispatcher;
+    MockEndpoint localReplyWorkers;
+    MockEndpoint replyWorkers;
+
+    @Override
+    protected Properties overrides() {
+        return settings("atende.queue=kafka", "atende.kafka.bootstrap-servers=127.0.0.1:1",
+                "atende.kafka.send-timeout-ms=500", "atende.node.id=replica-a");
+    }
+
+    /** Every Kafka endpoint replaced; the dispatcher's wake-up mocked; the reply workers mocked where they are fed. */
+    void adviseKafka() throws Exception {
+        advise("intake-kafka", a -> a.weaveById("publish-inbound").replace().to("mock:inbound-topic"));
+        advise("consume-inbound", a -> {
+            a.replaceFromWith("direct:consume-inbound");
+            a.interceptSendToEndpoint("direct:dispatch-conversations").skipSendToOriginalEndpoint().to("mock:wake-dispatcher");
+        });
+        advise("publish-replies-kafka", a -> {
+            a.weaveById("publish-outbound").replace().to("mock:outbound-topic");
+            a.interceptSendToEndpoint("{{atende.endpoint.reply-workers}}").skipSendToOriginalEndpoint()
+                    .to("mock:local-reply-workers");
+        });
+        advise("consume-outbound", a -> {
+            a.replaceFromWith("direct:consume-outbound");
+            a.weaveById("hand-to-reply-workers").replace().to("mock:reply-workers");
+        });
+        inboundTopic = getMockEndpoint("mock:inbound-topic");
+        outboundTopic = getMockEndpoint("mock:outbound-topic");
+        wakeDispatcher = getMockEndpoint("mock:wake-dispatcher");
+        localReplyWorkers = getMockEndpoint("mock:local-reply-workers");
+        replyWorkers = getMockEndpoint("mock:reply-workers");
+    }
+
+    /** The consumer's manual commit: counts commits, and what was stored when each came. */
+    final class CountingCommit implements KafkaManualCommit {
+        final List<String> storedAtCommit = new ArrayList<>();
+
+        @Override
+        public void commit() {
+            storedAtCommit.add(column("select count(*) from messages where direction = 'in'").get(0));
+        }
+    }
+
+    /** A record as the Kafka consumer hands it to the route. */
+    Exchange consume(String endpoint, Object body, KafkaManualCommit commit) {
+        return template.send(endpoint, e -> {
+            e.getMessage().setBody(body);
+            e.getMessage().setHeader(KafkaConstants.PARTITION, 3);
+            e.getMessage().setHeader(KafkaConstants.OFFSET, 42L);
+            e.getMessage().setHeader(KafkaConstants.MANUAL_COMMIT, commit);
+        });
+    }
+
+    static byte[] webhook(String fixture, String id) {
+        return Payloads.fixture(fixture).instance("padaria").id(id).json().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static void failWith(MockEndpoint topic) {
+        topic.whenAnyExchangeReceived(e -> {
+            throw new TimeoutException("Topic not present in metadata after 500 ms.");
+        });
+    }
+
+    @Test
+    void theWebhookIsPublishedAsEvolutionSentItKeyedByConversationThenAnsweredQueued() throws Exception {
+        adviseKafka();
+        startCamel();
+        String body = Payloads.fixture("01-text-conversation.json").instance("padaria").id("K1").json();
+
+        HttpResponse<String> ack = postWebhook(body);
+
+        assertThat(ack.statusCode()).isEqualTo(200);
+        assertThat(ack.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(ack.body()).isEqualTo("{\"status\":\"queued\"}");
+        assertThat(inboundTopic.getReceivedExchanges()).singleElement().satisfies(e -> {
+            assertThat(e.getMessage().getBody(byte[].class)).isEqualTo(body.getBytes(StandardCharsets.UTF_8));
+            assertThat(e.getMessage().getHeader(KafkaConstants.KEY)).isEqualTo("padaria|" + CONTACT);
+        });
+        // Stored only by whichever replica consumes the record.
+        assertThat(column("select count(*) from messages")).containsExactly("0");
+    }
+
+    @Test
+    void kafkaNotAcknowledgingIs503SoThatEvolutionRetries() throws Exception {
+        adviseKafka();
+        startCamel();
+        failWith(inboundTopic);
+
+        HttpResponse<String> answer = postWebhook(Payloads.fixture("01-text-conversation.json").instance("padaria").json());
+
+        assertProblem(answer, 503, "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503,"
+                + "\"error\":\"unavailable\",\"detail\":\"queue unavailable, retry later\"}");
+        assertThat(answer.headers().firstValue("Retry-After")).hasValue("30");
+    }
+
+    @Test
+    void aConsumedRecordIsStoredThenCommittedAndWakesTheDispatcher() throws Exception {
+        adviseKafka();
+        startCamel();
+        CountingCommit commit = new CountingCommit();
+        NotifyBuilder woken = new NotifyBuilder(context).wereSentTo("mock:wake-dispatcher").whenDone(1).create();
+
+        Exchange first = consume("direct:consume-inbound", webhook("01-text-conversation.json", "K2"), commit);
+        // Redelivered (the replica died before committing): a no-op, committed again.
+        Exchange again = consume("direct:consume-inbound", webhook("01-text-conversation.json", "K2"), commit);
+
+        assertThat(first.getException()).isNull();
+        assertThat(again.getException()).isNull();
+        assertThat(commit.storedAtCommit).containsExactly("1", "1");
+        assertThat(column("select status from messages where wa_message_id = 'K2'")).containsExactly("waiting");
+        assertThat(woken.matches(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(wakeDispatcher.getReceivedCounter()).isEqualTo(1);
+    }
+
+    @Test
+    void aMediaRecordsNoticeIsPublishedToTheOutboundTopic() throws Exception {
+        adviseKafka();
+        startCamel();
+        CountingCommit commit = new CountingCommit();
+        NotifyBuilder published = new NotifyBuilder(context).wereSentTo("mock:outbound-topic").whenDone(1).create();
+
+        consume("direct:consume-inbound", webhook("04-audio-ptt.json", "K3"), commit);
+
+        assertThat(published.matches(10, TimeUnit.SECONDS)).isTrue();
+        String conversation = column("select id from conversations").get(0);
+        String notice = column("select id from messages where kind = 'notice'").get(0);
+        assertThat(outboundTopic.getReceivedExchanges()).singleElement().satisfies(e -> {
+            assertThat(e.getMessage().getBody(String.class))
+                    .isEqualTo("{\"conversationId\":" + conversation + ",\"kind\":\"notice\",\"messageIds\":[" + notice + "]}");
+            assertThat(e.getMessage().getHeader(KafkaConstants.KEY)).isEqualTo(conversation);
+        });
+        assertThat(commit.storedAtCommit).containsExactly("1");
+        assertThat(wakeDispatcher.getReceivedCounter()).isZero();
+    }
+
+    @Test
+    void aRecordThatCanNeverBeReadIsCommittedAndSkipped() throws Exception {
+        adviseKafka();
+        startCamel();
+        CountingCommit commit = new CountingCommit();
+
+        Exchange notJson = consume("direct:consume-inbound", "não é json".getBytes(StandardCharsets.UTF_8), commit);
+        Exchange notWebhook = consume("direct:consume-inbound", "{\"foo\":1}".getBytes(StandardCharsets.UTF_8), commit);
+
+        assertThat(notJson.getException()).isNull();
+        assertThat(notWebhook.getException()).isNull();
+        assertThat(commit.storedAtCommit).containsExactly("0", "0");
+        assertThat(wakeDispatcher.getReceivedCounter()).isZero();
+    }
+
+    @Test
+    void aRecordNotStoredIsNotCommitted() throws Exception {
+        adviseKafka();
+        advise("consume-inbound", a -> a.weaveById("persist-inbound-record").replace()
+                .throwException(new StoreUnavailableException(new SQLException("down"))));
+        startCamel();
+        CountingCommit commit = new CountingCommit();
+
+        Exchange record = consume("direct:consume-inbound", webhook("01-text-conversation.json", "K4"), commit);
+
+        // The failure goes back to the consumer, which polls the record again (breakOnFirstError).
+        assertThat(record.getException()).isInstanceOf(StoreUnavailableException.class);
+        assertThat(commit.storedAtCommit).isEmpty();
+    }
+
+    static List<OutboundMessage> answerParts() {
+        return List.of(new OutboundMessage(41, 7, "padaria", CONTACT, "answer", "Abrimos às 9h.", 0, 2),
+                new OutboundMessage(42, 7, "padaria", CONTACT, "answer", "Até amanhã!", 1, 2));
+    }
+
+    @Test
+    void aStoredReplyIsPublishedKeyedByItsConversation() throws Exception {
+        adviseKafka();
+        startCamel();
+
+        template.sendBody("direct:publish-replies-kafka", answerParts());
+        template.sendBody("direct:publish-replies-kafka", List.of());
+
+        assertThat(outboundTopic.getReceivedExchanges()).singleElement().satisfies(e -> {
+            assertThat(e.getMessage().getBody(String.class)).isEqualTo("{\"conversationId\":7,\"kind\":\"answer\",\"messageIds\":[41,42]}");
+            assertThat(e.getMessage().getHeader(KafkaConstants.KEY)).isEqualTo("7");
+        });
+        assertThat(localReplyWorkers.getReceivedCounter()).isZero();
+    }
+
+    @Test
+    void withKafkaDownTheReplyIsDeliveredByThisReplica() throws Exception {
+        adviseKafka();
+        startCamel();
+        failWith(outboundTopic);
+
+        template.sendBody("direct:publish-replies-kafka", answerParts());
+
+        assertThat(batches(localReplyWorkers)).containsExactly(answerParts());
+    }
+
+    @Test
+    void theConsumingReplicaTakesTheConversationOverAndDeliversWhatIsPending() throws Exception {
+        adviseKafka();
+        startCamel();
+        // A reply stored by replica-b: a customer's text, its turn claimed and answered.
+        consume("direct:consume-inbound", webhook("01-text-conversation.json", "K5"), new CountingCommit());
+        ConversationQueue queue = context.getRegistry().lookupByNameAndType("conversationQueue", ConversationQueue.class);
+        List<OutboundMessage> parts = queue.answered(queue.claimReady().get(0), LlmAnswer.of("Abrimos às 9h.", 10, 5, 900L, null));
+        long conversation = parts.get(0).conversationId();
+        execute("update conversations set lease_owner = 'replica-b' where id = ?", conversation);
+        String record = "{\"conversationId\":" + conversation + ",\"kind\":\"answer\",\"messageIds\":[" + parts.get(0).id() + "]}";
+        CountingCommit commit = new CountingCommit();
+
+        consume("direct:consume-outbound", record, commit);
+
+        assertThat(batches(replyWorkers)).containsExactly(parts);
+        assertThat(column("select lease_owner from conversations where id = ?", conversation)).containsExactly("replica-a");
+        assertThat(commit.storedAtCommit).hasSize(1);
+
+        // Delivered meanwhile (a redelivered record): nothing to hand over, still committed.
+        execute("update messages set status = 'sent' where id = ?", parts.get(0).id());
+        queue.deliveryFinished(parts);
+        consume("direct:consume-outbound", record, commit);
+
+        assertThat(replyWorkers.getReceivedCounter()).isEqualTo(1);
+        assertThat(commit.storedAtCommit).hasSize(2);
+    }
+}
