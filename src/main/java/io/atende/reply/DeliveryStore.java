@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -22,8 +21,11 @@ public final class DeliveryStore {
     private static final Pattern LONG_DIGIT_RUN = Pattern.compile("\\d{8,}");
 
     /**
-     * An attempt whose fate Evolution never told us (see {@link #unconfirmed}), over the columns of
-     * {@code delivery_attempts}: the one definition every query about such attempts uses.
+     * An attempt whose fate Evolution never told us, over the columns of {@code delivery_attempts}: still
+     * {@code pending} (the gateway stopped or was killed while waiting for the answer) or failed in transport after the
+     * request may have reached Evolution ({@code retry} without an HTTP status). Connect failures
+     * ({@code not_connected}) and open breakers never reached Evolution and do not count. The one definition every
+     * query about such attempts uses.
      */
     private static final String UNCONFIRMED = "(outcome = 'pending' or (outcome = 'retry' and http_status is null))";
 
@@ -38,7 +40,7 @@ public final class DeliveryStore {
     /**
      * The start of one delivery attempt of a part, in one statement (one round trip, committed before any sendText):
      * whether the part still has to be sent (a recovered or replayed part may already be final), its unconfirmed
-     * attempts (see {@link #unconfirmed}), and, when it is still to be sent and has none, the attempt it goes out as,
+     * attempts ({@link #UNCONFIRMED}), and, when it is still to be sent and has none, the attempt it goes out as,
      * opened as {@link #attemptStarted} would open it. With unconfirmed attempts nothing is written: Evolution is asked
      * first, and the attempt is opened after that.
      *
@@ -104,21 +106,9 @@ public final class DeliveryStore {
     }
 
     /**
-     * Attempts of this part whose fate Evolution never told us: still {@code pending} (the gateway stopped or was
-     * killed while waiting for the answer) or failed in transport after the request may have reached Evolution
-     * ({@code retry} without an HTTP status). Connect failures ({@code not_connected}) and open breakers never
-     * reached Evolution and do not count.
-     *
-     * @return the start of the first and of the last such attempt, or null when there is none
+     * The attempts of a part whose fate Evolution never told us ({@link #UNCONFIRMED}), from the columns
+     * min(started_at), max(started_at), count(*) starting at {@code first}; null when there is none.
      */
-    public Delivery.Unconfirmed unconfirmed(OutboundMessage m) {
-        return tx.inOneStatement(c -> Sql.one(c, """
-                select min(started_at), max(started_at), count(*) from delivery_attempts
-                 where message_id = ? and %s""".formatted(UNCONFIRMED),
-                rs -> unconfirmedFrom(rs, 1), m.id()));
-    }
-
-    /** From the columns min(started_at), max(started_at), count(*) starting at {@code first}; null when none. */
     private static Delivery.Unconfirmed unconfirmedFrom(ResultSet rs, int first) throws SQLException {
         int count = rs.getInt(first + 2);
         return count == 0 ? null : new Delivery.Unconfirmed(rs.getTimestamp(first).toInstant(),
@@ -232,7 +222,7 @@ public final class DeliveryStore {
         }
         LOG.error("Reply {} to {} on {} could not be delivered (dead letter {}): {}", m.id(), LogMask.jid(m.contactJid()),
                 m.instance(), letter == null ? "already open" : letter, shown);
-        return Delivery.of(m, Delivery.Verdict.DEAD).with(Delivery.Verdict.DEAD, shown);
+        return new Delivery(m, Delivery.Verdict.DEAD, null, null, 0, shown);
     }
 
     /** Evolution's errors repeat the number ({@code "exists":false,"number":"5521..."}): mask every long digit run. */

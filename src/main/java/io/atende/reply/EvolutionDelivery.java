@@ -1,7 +1,5 @@
 package io.atende.reply;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-
 import java.util.concurrent.TimeUnit;
 
 /**
