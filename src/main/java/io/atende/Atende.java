@@ -5,6 +5,7 @@ import io.atende.conversation.ConversationConfiguration;
 import io.atende.conversation.StartupRecovery;
 import io.atende.ingest.IngestConfiguration;
 import io.atende.llm.LlmConfiguration;
+import io.atende.profile.ProfileConfiguration;
 import io.atende.reply.ReplyConfiguration;
 import io.atende.store.StoreConfiguration;
 import io.atende.support.SupportConfiguration;
@@ -29,7 +30,7 @@ public final class Atende extends Main {
      * it runs before any route starts and needs the others' beans.
      */
     public static List<CamelConfiguration> configurations() {
-        return List.of(new SupportConfiguration(), new StoreConfiguration(), new LlmConfiguration(),
+        return List.of(new SupportConfiguration(), new StoreConfiguration(), new ProfileConfiguration(), new LlmConfiguration(),
                 new IngestConfiguration(), new ConversationConfiguration(), new ReplyConfiguration(),
                 new AdminConfiguration(), new TransportConfiguration(), new StartupRecovery());
     }

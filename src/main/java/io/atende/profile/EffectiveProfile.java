@@ -1,0 +1,94 @@
+package io.atende.profile;
+
+import java.util.List;
+
+/**
+ * What one instance's pipeline runs with: its profile's fields, each absent one taken from the environment.
+ *
+ * @param instance      the Evolution instance name
+ * @param version       the stored profile's version; 0 without a profile
+ * @param webhookToken  this instance's own webhook token, or null (the global token authenticates it)
+ * @param texts         resolved texts; an empty string means "send nothing"
+ */
+public record EffectiveProfile(String instance, long version, boolean enabled, String displayName,
+                               String systemPrompt, String facts, String model, double temperature, int numPredict,
+                               int historyTurns, InstanceProfile.Texts texts, TriggerRule trigger,
+                               List<JidPattern> ignoreJids, List<JidPattern> allowJids, long debounceMs,
+                               String evolutionBaseUrl, String evolutionApiKey, String webhookToken) {
+
+    /**
+     * @throws IllegalArgumentException when the profile holds a bad trigger or JID pattern (the admin API and the
+     *                                  file loader validate first, so a stored profile never does)
+     */
+    public static EffectiveProfile resolve(String instance, long version, InstanceProfile p, ProfileDefaults d) {
+        InstanceProfile.Texts t = p.texts() == null ? new InstanceProfile.Texts(null, null, null) : p.texts();
+        InstanceProfile.Evolution e = p.evolution() == null ? new InstanceProfile.Evolution(null, null, null)
+                : p.evolution();
+        return new EffectiveProfile(instance, version,
+                p.enabled() == null || p.enabled(),
+                p.displayName(),
+                or(p.systemPrompt(), d.systemPrompt()),
+                p.facts() == null ? "" : p.facts().strip(),
+                or(p.model(), d.model()),
+                p.temperature() == null ? d.temperature() : p.temperature(),
+                p.numPredict() == null ? d.numPredict() : p.numPredict(),
+                p.historyTurns() == null ? d.historyTurns() : p.historyTurns(),
+                new InstanceProfile.Texts(
+                        t.fallback() == null ? d.fallbackText() : t.fallback().strip(),
+                        t.busy() == null ? d.busyText() : t.busy().strip(),
+                        t.media() == null ? d.mediaText() : t.media().strip()),
+                TriggerRule.of(p.trigger()),
+                patterns(p.ignoreJids()),
+                patterns(p.allowJids()),
+                p.debounceMs() == null ? d.debounceMs() : p.debounceMs(),
+                stripSlash(or(e.baseUrl(), d.evolutionBaseUrl())),
+                e.apiKey() == null ? d.evolutionApiKey() : e.apiKey(),
+                e.webhookToken() == null || e.webhookToken().isBlank() ? null : e.webhookToken());
+    }
+
+    /** An instance without a profile: the environment's settings. */
+    public static EffectiveProfile defaults(String instance, ProfileDefaults d) {
+        return resolve(instance, 0, InstanceProfile.EMPTY, d);
+    }
+
+    /**
+     * Whether a one-to-one contact may be answered: not matched by {@code ignoreJids}, and matched by
+     * {@code allowJids} when that list is not empty.
+     *
+     * @param addresses every address the contact is known by (chat JID, phone JID, LID), nulls allowed
+     */
+    public boolean answers(String... addresses) {
+        if (matchesAny(ignoreJids, addresses)) {
+            return false;
+        }
+        return allowJids.isEmpty() || matchesAny(allowJids, addresses);
+    }
+
+    private static boolean matchesAny(List<JidPattern> patterns, String... addresses) {
+        for (JidPattern p : patterns) {
+            for (String a : addresses) {
+                if (p.matches(a)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static List<JidPattern> patterns(List<String> raw) {
+        return raw == null ? List.of() : raw.stream().map(JidPattern::parse).toList();
+    }
+
+    private static String or(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static String stripSlash(String url) {
+        return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    @Override
+    public String toString() {
+        return "EffectiveProfile[" + instance + " v" + version + ", enabled=" + enabled + "]";
+    }
+}

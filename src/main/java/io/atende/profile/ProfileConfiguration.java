@@ -1,0 +1,36 @@
+package io.atende.profile;
+
+import io.atende.store.Transactions;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.PropertyInject;
+
+import java.time.Duration;
+
+/** Each instance's profile: the environment's defaults and the cache every stage of the pipeline reads. */
+public class ProfileConfiguration implements CamelConfiguration {
+
+    @BindToRegistry(value = "profileDefaults", lazy = true)
+    public ProfileDefaults profileDefaults(
+            @PropertyInject("atende.llm.system-prompt") String systemPrompt,
+            @PropertyInject("atende.llm.model") String model,
+            @PropertyInject("atende.llm.temperature") double temperature,
+            @PropertyInject("atende.llm.max-reply-tokens") int numPredict,
+            @PropertyInject("atende.history.turns") int historyTurns,
+            @PropertyInject(value = "atende.llm.fallback-text", defaultValue = "") String fallback,
+            @PropertyInject(value = "atende.busy-notice.text", defaultValue = "") String busy,
+            @PropertyInject(value = "atende.reply.media-notice", defaultValue = "") String media,
+            @PropertyInject("atende.debounce-ms") long debounceMs,
+            @PropertyInject("atende.evolution.base-url") String evolutionBaseUrl,
+            @PropertyInject(value = "atende.evolution.api-key", defaultValue = "") String evolutionApiKey) {
+        return new ProfileDefaults(systemPrompt, model, temperature, numPredict, historyTurns, fallback, busy, media,
+                debounceMs, evolutionBaseUrl, evolutionApiKey);
+    }
+
+    /** Edits reach every replica within ATENDE_PROFILES_REFRESH_MS (this replica's own at once). */
+    @BindToRegistry(value = "instanceProfiles", lazy = true)
+    public InstanceProfiles instanceProfiles(Transactions tx, ProfileDefaults defaults,
+                                             @PropertyInject("atende.profiles.refresh-ms") long refreshMs) {
+        return new InstanceProfiles(tx, defaults, Duration.ofMillis(refreshMs));
+    }
+}

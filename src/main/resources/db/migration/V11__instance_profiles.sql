@@ -1,0 +1,132 @@
+-- Each WhatsApp number its own business (issue 12): a profile per Evolution instance, versioned, edited through the
+-- admin API without a restart and optionally seeded from ATENDE_INSTANCES_FILE. An instance without a profile runs
+-- on the environment's settings. Profiles are keyed by instance name: one can be written before the number's first
+-- webhook.
+
+create table instance_profiles (
+    instance   text        primary key,
+    version    bigint      not null,
+    -- The admin API's document (InstanceProfile), secrets included: the API never returns them.
+    profile    jsonb       not null,
+    source     text        not null check (source in ('api', 'file')),
+    updated_at timestamptz not null default now(),
+    updated_by text        not null
+);
+
+-- Every version ever written, and deletions (profile null). Secrets are not kept here: only whether they were set.
+create table instance_profile_history (
+    instance   text        not null,
+    version    bigint      not null,
+    profile    jsonb,
+    changed    text[]      not null default '{}', -- the top-level fields that differ from the previous version
+    source     text        not null check (source in ('api', 'file')),
+    changed_at timestamptz not null default now(),
+    changed_by text        not null,
+    primary key (instance, version)
+);
+
+-- The instances file's entries as last applied (a hash of each): an entry is applied again only once it changes,
+-- so an edit made through the API wins until then.
+create table instance_profile_seeds (
+    instance   text        primary key,
+    entry_hash text        not null,
+    applied_at timestamptz not null default now()
+);
+
+-- Bumped in the transaction of every profile write: each replica's cache compares it to know when to reload.
+create table instance_profile_mark (
+    only_row boolean primary key default true check (only_row),
+    mark     bigint  not null
+);
+insert into instance_profile_mark (mark) values (0);
+
+-- One claim round (V10's) with three profile settings honoured in the database, where the claim decides: a
+-- disabled number's conversations are never claimed (their messages wait until it is enabled again), and each
+-- number's own debounceMs and historyTurns replace the gateway's.
+create or replace function atende_claim_turns(
+    p_slots           integer,
+    p_debounce_ms     bigint,
+    p_debounce_max_ms bigint,
+    p_owner           text,
+    p_lease_ms        bigint,
+    p_history_turns   integer)
+returns table (conversation_id bigint, instance_id bigint, instance text, contact_jid text, waited_ms bigint,
+               message_ids bigint[], texts text[], history_directions text[], history_texts text[])
+language plpgsql
+as $$
+#variable_conflict use_column
+declare
+    v_free  bigint;
+    v_next  record;
+    v_ids   bigint[];
+    v_texts text[];
+    v_hdirs text[];
+    v_htexts text[];
+begin
+    perform set_config('synchronous_commit', 'off', true); -- see V9's header
+    perform pg_advisory_xact_lock(1635020388); -- 0x61746e64, "atnd": the one key every claimer takes
+    select p_slots - count(*) into v_free from conversations c where c.state = 'answering';
+    while v_free > 0 loop
+        select c.id, c.instance_id, i.name, c.contact_jid,
+               (extract(epoch from now() - c.waiting_since) * 1000)::bigint as waited,
+               coalesce((p.profile ->> 'historyTurns')::integer, p_history_turns) as history_turns
+          into v_next
+          from conversations c join instances i on i.id = c.instance_id
+               left join instance_profiles p on p.instance = i.name
+         where c.state = 'idle' and c.waiting_since is not null
+           and (c.not_before is null or c.not_before <= now())
+           and coalesce((p.profile ->> 'enabled')::boolean, true)
+           -- debounce: the customer has paused, or has been typing for too long already
+           and (c.last_inbound_at <= now() - coalesce((p.profile ->> 'debounceMs')::bigint, p_debounce_ms)
+                                              * interval '1 millisecond'
+                or c.waiting_since <= now() - p_debounce_max_ms * interval '1 millisecond')
+         order by i.served_seq nulls first, c.waiting_since, c.id
+         limit 1
+         for update of c skip locked;
+        exit when not found;
+
+        with claimed as (
+            update messages m set status = 'answering', updated_at = now()
+             where m.conversation_id = v_next.id and m.direction = 'in' and m.status = 'waiting'
+            returning m.id, m.text)
+        select array_agg(claimed.id order by claimed.id), array_agg(claimed.text order by claimed.id)
+          into v_ids, v_texts
+          from claimed;
+
+        if v_ids is null then
+            update conversations c set state = 'idle', state_since = now(), waiting_since = null,
+                   lease_owner = null, lease_until = null
+             where c.id = v_next.id;
+        else
+            update conversations c set state = 'answering', state_since = now(), waiting_since = null,
+                   lease_owner = p_owner, lease_until = now() + p_lease_ms * interval '1 millisecond'
+             where c.id = v_next.id;
+        end if;
+        update instances i set served_seq = nextval('serve_seq') where i.id = v_next.instance_id;
+
+        if v_ids is not null then
+            select array_agg(h.direction order by h.id), array_agg(h.text order by h.id)
+              into v_hdirs, v_htexts
+              from (select m.id, m.direction, coalesce(m.model_text, m.text) as text
+                      from messages m
+                     where m.conversation_id = v_next.id
+                       and ((m.direction = 'in' and m.kind = 'text' and m.status in ('answered', 'fallback'))
+                         or (m.direction = 'out' and m.kind = 'answer' and m.status in ('ready', 'sending', 'sent')
+                             and coalesce(m.model_text, m.text) <> ''))
+                     order by m.id desc
+                     limit v_next.history_turns) h;
+            conversation_id := v_next.id;
+            instance_id := v_next.instance_id;
+            instance := v_next.name;
+            contact_jid := v_next.contact_jid;
+            waited_ms := v_next.waited;
+            message_ids := v_ids;
+            texts := v_texts;
+            history_directions := coalesce(v_hdirs, '{}');
+            history_texts := coalesce(v_htexts, '{}');
+            return next;
+            v_free := v_free - 1;
+        end if;
+    end loop;
+end
+$$;
