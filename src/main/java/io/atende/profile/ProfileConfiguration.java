@@ -33,4 +33,23 @@ public class ProfileConfiguration implements CamelConfiguration {
                                              @PropertyInject("atende.profiles.refresh-ms") long refreshMs) {
         return new InstanceProfiles(tx, defaults, Duration.ofMillis(refreshMs));
     }
+
+    /** The admin API's documents: validation, merge patch, rendering with the secrets redacted. */
+    @BindToRegistry(value = "profileJson", lazy = true)
+    public ProfileJson profileJson() {
+        return new ProfileJson();
+    }
+
+    /** The profiles in PostgreSQL: versions, history, the instances file's seeds. */
+    @BindToRegistry(value = "profileStore", lazy = true)
+    public ProfileStore profileStore(Transactions tx, InstanceProfiles instanceProfiles) {
+        return new ProfileStore(tx, instanceProfiles);
+    }
+
+    /** ATENDE_INSTANCES_FILE (none: every check finds nothing), checked every ATENDE_INSTANCES_CHECK_MS. */
+    @BindToRegistry(value = "instancesFile", lazy = true)
+    public InstancesFile instancesFile(@PropertyInject(value = "atende.instances.file", defaultValue = "") String file,
+                                       ProfileStore profileStore) {
+        return new InstancesFile(InstancesFile.path(file), profileStore);
+    }
 }

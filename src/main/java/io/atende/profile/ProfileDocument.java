@@ -1,0 +1,14 @@
+package io.atende.profile;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A validated profile as a PUT (or an entry of the instances file) gives it: only the fields that are set, keys sorted,
+ * plus what it says of each secret. A secret left out keeps the stored value; a secret set to {@code null} (or
+ * {@code "evolution": null}) is cleared; {@code apiKeySet} and {@code webhookTokenSet} were dropped.
+ *
+ * @param fields the document; secret fields absent (keep), JSON null (clear) or a string (set); {@code evolution} may
+ *               be JSON null (clear it whole, secrets included). Not to be modified.
+ */
+public record ProfileDocument(ObjectNode fields) {
+}
