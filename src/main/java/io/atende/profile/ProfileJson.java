@@ -232,13 +232,13 @@ public final class ProfileJson {
         }
     }
 
-    /** A stored document (jsonb text); empty for null. */
+    /** A stored document (jsonb text, whose key order is PostgreSQL's), keys sorted; empty for null. */
     static ObjectNode stored(String json) {
         if (json == null) {
             return NODES.objectNode();
         }
         try {
-            return (ObjectNode) JSON.readTree(json);
+            return canonical((ObjectNode) JSON.readTree(json));
         } catch (JsonProcessingException | ClassCastException e) {
             throw new IllegalStateException("stored profile is not a JSON object", e);
         }

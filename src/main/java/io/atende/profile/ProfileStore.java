@@ -279,7 +279,7 @@ public final class ProfileStore {
         Row row = Sql.one(c, "select version, profile::text from instance_profiles where instance = ?"
                         + (forUpdate ? " for update" : ""),
                 rs -> new Row(rs.getLong(1), rs.getString(2)), instance);
-        return row == null ? Current.NONE : new Current(row.version(), ProfileJson.canonical(ProfileJson.stored(row.json())));
+        return row == null ? Current.NONE : new Current(row.version(), ProfileJson.stored(row.json()));
     }
 
     private static boolean known(Connection c, String instance) throws SQLException {
