@@ -77,7 +77,7 @@ public final class InstancesFile {
         }
     }
 
-    private record Stamp(long modifiedMillis, long size, String contentHash) {
+    private record Stamp(java.nio.file.attribute.FileTime modified, long size, String contentHash) {
     }
 
     private final Path file;
@@ -109,7 +109,7 @@ public final class InstancesFile {
         byte[] content;
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            if (settled != null && settled.modifiedMillis() == attributes.lastModifiedTime().toMillis()
+            if (settled != null && settled.modified().equals(attributes.lastModifiedTime())
                     && settled.size() == attributes.size()) {
                 return Check.NOTHING;
             }
@@ -117,14 +117,14 @@ public final class InstancesFile {
         } catch (NoSuchFileException missing) {
             if (settled == null || settled.size() != -1) {
                 LOG.warn("Instances file {} does not exist: no profile is seeded from it until it does", file);
-                settled = new Stamp(-1, -1, "");
+                settled = new Stamp(java.nio.file.attribute.FileTime.fromMillis(0), -1, "");
             }
             return Check.NOTHING;
         } catch (IOException e) {
             LOG.warn("Instances file {} cannot be read ({}): tried again at the next check", file, e.getMessage());
             return Check.NOTHING;
         }
-        Stamp stamp = new Stamp(attributes.lastModifiedTime().toMillis(), attributes.size(),
+        Stamp stamp = new Stamp(attributes.lastModifiedTime(), attributes.size(),
                 ProfileJson.sha256(content));
         if (settled != null && settled.contentHash().equals(stamp.contentHash())) {
             settled = stamp; // touched, not changed
