@@ -11,4 +11,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *               be JSON null (clear it whole, secrets included). Not to be modified.
  */
 public record ProfileDocument(ObjectNode fields) {
+
+    /** Never the fields: they may hold secrets, and a body can end up in a log or a trace. */
+    @Override
+    public String toString() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        fields.fieldNames().forEachRemaining(names::add);
+        return "ProfileDocument" + names;
+    }
 }

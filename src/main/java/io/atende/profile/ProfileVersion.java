@@ -21,4 +21,10 @@ public record ProfileVersion(String instance, long version, boolean created, Obj
     public static String etag(long version) {
         return "\"" + version + "\"";
     }
+
+    /** Never the document: it holds the secrets. */
+    @Override
+    public String toString() {
+        return "ProfileVersion[" + instance + " v" + version + (created ? ", created" : "") + "]";
+    }
 }

@@ -225,4 +225,13 @@ class ProfileJsonTest {
                 .isEqualTo(ProfileJson.hash(json.patch("{\"a\":{\"x\":3,\"y\":2},\"b\":1}")))
                 .isNotEqualTo(ProfileJson.hash(json.patch("{\"a\":{\"x\":3,\"y\":2},\"b\":2}")));
     }
+
+    @Test
+    void theRecordsARouteCarriesNeverPrintASecret() {
+        ProfileDocument d = json.document("{\"model\":\"a\",\"evolution\":{\"apiKey\":\"k-SECRET\"}}");
+        assertThat(d.toString()).isEqualTo("ProfileDocument[evolution, model]");
+        ProfileVersion v = new ProfileVersion("loja", 2, false, ProfileJson.withSecrets(d, d.fields()));
+        assertThat(v.toString()).isEqualTo("ProfileVersion[loja v2]");
+        assertThat(new InstancesFile.Entry("loja", d, "h", "f").toString()).isEqualTo("Entry[loja]");
+    }
 }
