@@ -162,6 +162,41 @@ class ProfileStoreTest {
     }
 
     @Test
+    void ofConcurrentWritersWithTheSameIfMatchExactlyOneWins() throws Exception {
+        store.put("loja", doc("{}"), null, null);
+        int writers = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<ProfileVersion>> results = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                String body = "{\"numPredict\":" + (100 + i) + "}";
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return store.put("loja", doc(body), "\"1\"", null);
+                }));
+            }
+            start.countDown();
+            int won = 0;
+            int refused = 0;
+            for (Future<ProfileVersion> f : results) {
+                try {
+                    assertThat(f.get(30, TimeUnit.SECONDS).version()).isEqualTo(2);
+                    won++;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(PreconditionFailedException.class);
+                    refused++;
+                }
+            }
+            assertThat(won).isEqualTo(1);
+            assertThat(refused).isEqualTo(writers - 1);
+            assertThat(store.history("loja")).hasSize(2);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void theHistoryNamesWhatChangedAndNeverHoldsASecret() {
         store.put("loja", doc("{\"model\":\"a\",\"evolution\":{\"apiKey\":\"k-SECRET\"}}"), null, "ana");
         store.put("loja", doc("{\"model\":\"a\",\"temperature\":1}"), null, null); // apiKey left out: kept
