@@ -1,6 +1,7 @@
 package io.atende.profile;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -48,7 +50,7 @@ public final class InstancesFile {
 
     private static final Logger LOG = LoggerFactory.getLogger(InstancesFile.class);
     private static final ObjectMapper YAML = YAMLMapper.builder()
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     /**
      * One entry of the file, valid, to apply.
@@ -77,7 +79,7 @@ public final class InstancesFile {
         }
     }
 
-    private record Stamp(java.nio.file.attribute.FileTime modified, long size, String contentHash) {
+    private record Stamp(FileTime modified, long size, String contentHash) {
     }
 
     private final Path file;
@@ -117,7 +119,7 @@ public final class InstancesFile {
         } catch (NoSuchFileException missing) {
             if (settled == null || settled.size() != -1) {
                 LOG.warn("Instances file {} does not exist: no profile is seeded from it until it does", file);
-                settled = new Stamp(java.nio.file.attribute.FileTime.fromMillis(0), -1, "");
+                settled = new Stamp(FileTime.fromMillis(0), -1, "");
             }
             return Check.NOTHING;
         } catch (IOException e) {

@@ -21,6 +21,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /**
@@ -545,7 +546,7 @@ public final class ProfileJson {
         TreeSet<String> names = new TreeSet<>();
         before.fieldNames().forEachRemaining(names::add);
         after.fieldNames().forEachRemaining(names::add);
-        names.removeIf(n -> java.util.Objects.equals(before.get(n), after.get(n)));
+        names.removeIf(n -> Objects.equals(before.get(n), after.get(n)));
         return List.copyOf(names);
     }
 }

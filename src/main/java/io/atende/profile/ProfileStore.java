@@ -10,7 +10,9 @@ import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The profiles in PostgreSQL (V11), as the admin API and the instances file write them.
@@ -176,9 +178,9 @@ public final class ProfileStore {
     // ---------------------------------------------------------------- the instances file
 
     /** The hash of each file entry as last applied, by instance. */
-    public java.util.Map<String, String> seedHashes() {
+    public Map<String, String> seedHashes() {
         return tx.inTransaction(c -> {
-            java.util.Map<String, String> hashes = new java.util.HashMap<>();
+            Map<String, String> hashes = new HashMap<>();
             Sql.query(c, "select instance, entry_hash from instance_profile_seeds", rs -> hashes.put(rs.getString(1),
                     rs.getString(2)));
             return hashes;
