@@ -283,4 +283,14 @@ class InstancesFileTest {
         assertThat(restartedStore.history("loja")).hasSize(2);
         assertThat(new HashMap<>(restartedStore.seedHashes())).containsOnlyKeys("loja", "padaria");
     }
+
+    @Test
+    void theExampleFileOfTheRepositoryIsValid() throws Exception {
+        Files.copy(Path.of("infra/atende/instances.example.yaml"), path);
+        InstancesFile.Check check = round();
+        assertThat(check.changed()).extracting(InstancesFile.Entry::instance).containsExactly("padaria", "loja-centro");
+        assertThat(errors()).isEmpty();
+        assertThat(cache.of("padaria").facts()).startsWith("Endereço: Rua das Flores");
+        assertThat(cache.of("loja-centro").trigger().matches("Quero ATENDIMENTO, por favor")).isTrue();
+    }
 }
