@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -210,6 +211,14 @@ public final class InstancesFile {
             }
             hashes.put(instance, ProfileJson.hash(raw));
         }
+        Map<String, String> tokens = new HashMap<>();
+        entries.forEach((instance, document) -> {
+            String token = document.fields().path("evolution").path("webhookToken").asText(null);
+            if (token != null && tokens.putIfAbsent(token, instance) != null) {
+                throw new InvalidFileException("entry " + instance + ", field evolution.webhookToken: the same as entry "
+                        + tokens.get(token) + "'s (each instance needs its own)");
+            }
+        });
         return entries;
     }
 

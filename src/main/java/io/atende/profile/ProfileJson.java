@@ -37,7 +37,8 @@ import java.util.TreeSet;
  * {@value #MAX_HISTORY_TURNS}; {@code debounceMs} 0 to {@value #MAX_DEBOUNCE_MS}; {@code displayName} up to
  * {@value #MAX_DISPLAY_NAME} characters, {@code model} {@value #MAX_MODEL}, {@code systemPrompt}
  * {@value #MAX_SYSTEM_PROMPT}, {@code facts} {@value #MAX_FACTS}, each text {@value #MAX_TEXT} (one WhatsApp message),
- * a trigger's value {@value #MAX_TRIGGER_VALUE}, a secret {@value #MAX_SECRET}, a URL {@value #MAX_URL}; at most
+ * a trigger's value {@value #MAX_TRIGGER_VALUE}, a secret {@value #MAX_SECRET} (a webhook token at least
+ * {@value #MIN_WEBHOOK_TOKEN}), a URL {@value #MAX_URL}; at most
  * {@value #MAX_JIDS} entries in each JID list.
  */
 public final class ProfileJson {
@@ -49,6 +50,8 @@ public final class ProfileJson {
     public static final int MAX_TEXT = 4_096;
     public static final int MAX_TRIGGER_VALUE = 500;
     public static final int MAX_SECRET = 500;
+    /** A webhook token authenticates this instance's webhooks on its own: not a guessable one. */
+    public static final int MIN_WEBHOOK_TOKEN = 16;
     public static final int MAX_URL = 2_000;
     public static final int MAX_JIDS = 1_000;
     public static final int MAX_JID = 200;
@@ -460,7 +463,12 @@ public final class ProfileJson {
                         out.set(name, value); // clear it
                     }
                 } else {
-                    out.put(name, string(value, path, MAX_SECRET, true));
+                    String secret = string(value, path, MAX_SECRET, true);
+                    if (name.equals("webhookToken") && secret.strip().length() < MIN_WEBHOOK_TOKEN) {
+                        throw new ProfileValidationException(path, path + " must be at least " + MIN_WEBHOOK_TOKEN
+                                + " characters");
+                    }
+                    out.put(name, secret);
                 }
             } else if (name.endsWith("Set") && secrets.contains(name.substring(0, name.length() - 3))) {
                 if (!value.isNull()) {

@@ -240,6 +240,14 @@ public final class ProfileStore {
 
     private ProfileVersion write(Connection c, String instance, Current current, ObjectNode next, String source,
                                  String who) throws SQLException {
+        String token = next.path("evolution").path("webhookToken").asText(null);
+        if (token != null && Sql.oneLong(c, """
+                select count(*) from instance_profiles
+                 where instance <> ? and profile -> 'evolution' ->> 'webhookToken' = ?""", instance, token) > 0) {
+            // Each token authenticates one instance's webhooks only. The answer never repeats the token.
+            throw new ProfileValidationException("evolution.webhookToken",
+                    "evolution.webhookToken is another instance's: each instance needs its own");
+        }
         long version = nextVersion(c, instance);
         String json = next.toString();
         Sql.update(c, """

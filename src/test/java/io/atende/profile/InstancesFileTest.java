@@ -188,11 +188,11 @@ class InstancesFileTest {
 
     @Test
     void anEntryLeavingASecretOutKeepsTheStoredOneAndNullClearsIt() throws Exception {
-        store.put("loja", json.document("{\"evolution\":{\"apiKey\":\"k-API\",\"webhookToken\":\"w-API\"}}"), null, null);
+        store.put("loja", json.document("{\"evolution\":{\"apiKey\":\"k-API\",\"webhookToken\":\"w-API-long-enough-tok\"}}"), null, null);
         write("instances:\n  loja:\n    displayName: Loja\n");
         round();
         assertThat(profile("loja")).isEqualTo(
-                "{\"displayName\":\"Loja\",\"evolution\":{\"apiKey\":\"k-API\",\"webhookToken\":\"w-API\"}}");
+                "{\"displayName\":\"Loja\",\"evolution\":{\"apiKey\":\"k-API\",\"webhookToken\":\"w-API-long-enough-tok\"}}");
         write("instances:\n  loja:\n    displayName: Loja\n    evolution: {webhookToken: null}\n");
         round();
         assertThat(profile("loja")).isEqualTo("{\"displayName\":\"Loja\",\"evolution\":{\"apiKey\":\"k-API\"}}");
@@ -228,11 +228,14 @@ class InstancesFileTest {
                 "instances: [loja]\n",
                 "instances:\n  loja:\n    temperature: 3\n",
                 "instances:\n  loja:\n    ignoreJids: ['@g.us', 'x-SECRET']\n",
-                "instances:\n  loja:\n    model: a\n    model: b\n")) {
+                "instances:\n  loja:\n    model: a\n    model: b\n",
+                "instances:\n  loja: {evolution: {webhookToken: same-token-SECRET}}\n"
+                        + "  bar: {evolution: {webhookToken: same-token-SECRET}}\n")) {
             write(bad);
             assertThat(round().nothing()).as(bad).isTrue();
         }
-        assertThat(errors()).hasSize(6).noneMatch(m -> m.contains("SECRET"));
+        assertThat(errors()).hasSize(7).noneMatch(m -> m.contains("SECRET"));
+        assertThat(errors().get(6)).contains("entry bar, field evolution.webhookToken");
         assertThat(errors().get(0)).contains("not valid YAML at line");
         assertThat(errors().get(1)).contains("unknown key instance");
         assertThat(errors().get(3)).contains("entry loja, field temperature");

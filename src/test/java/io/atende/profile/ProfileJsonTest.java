@@ -36,7 +36,7 @@ class ProfileJsonTest {
                  "texts":{"fallback":"","busy":"Fila: {position}","media":"Só texto, por favor."},
                  "trigger":{"type":"keyword","operator":"regex","value":"^(oi|olá)"},
                  "ignoreJids":["@g.us","5511999998888"],"allowJids":[],"debounceMs":1500,
-                 "evolution":{"baseUrl":"https://evo.example.com/","apiKey":"k-123","webhookToken":"w-456"}}""");
+                 "evolution":{"baseUrl":"https://evo.example.com/","apiKey":"k-123","webhookToken":"w-456-long-enough-tok"}}""");
         assertThat(d.fields().fieldNames()).toIterable().containsExactly("allowJids", "debounceMs", "displayName",
                 "enabled", "evolution", "facts", "historyTurns", "ignoreJids", "model", "numPredict", "systemPrompt",
                 "temperature", "texts", "trigger");
@@ -98,6 +98,8 @@ class ProfileJsonTest {
             assertThat(fieldOf("{\"evolution\":{\"baseUrl\":\"" + url + "\"}}")).as(url).isEqualTo("evolution.baseUrl");
         }
         json.document("{\"evolution\":{\"baseUrl\":\"http://evolution:8080\"}}");
+        assertThat(fieldOf("{\"evolution\":{\"webhookToken\":\"short-token\"}}")).isEqualTo("evolution.webhookToken");
+        assertThat(fieldOf("{\"evolution\":{\"apiKey\":\" \"}}")).isEqualTo("evolution.apiKey");
     }
 
     @Test
@@ -128,7 +130,7 @@ class ProfileJsonTest {
     @Test
     void secretsAreNeverRenderedOnlyWhetherTheyAreSet() {
         ObjectNode stored = ProfileJson.withSecrets(json.document("""
-                {"evolution":{"baseUrl":"https://evo.example.com","apiKey":"k-SECRET","webhookToken":"w-SECRET"}}"""),
+                {"evolution":{"baseUrl":"https://evo.example.com","apiKey":"k-SECRET","webhookToken":"w-SECRET-long-enough"}}"""),
                 json.document("{}").fields());
         String shown = ProfileJson.render(stored).toString();
         assertThat(shown).doesNotContain("SECRET").isEqualTo(
@@ -145,19 +147,19 @@ class ProfileJsonTest {
     @Test
     void aPutKeepsTheSecretsItLeavesOutAndClearsThoseItSetsToNull() {
         ObjectNode stored = ProfileJson.withSecrets(json.document(
-                "{\"model\":\"a\",\"evolution\":{\"apiKey\":\"k-1\",\"webhookToken\":\"w-1\"}}"), json.document("{}").fields());
+                "{\"model\":\"a\",\"evolution\":{\"apiKey\":\"k-1\",\"webhookToken\":\"w-1-long-enough-token\"}}"), json.document("{}").fields());
 
         // A GET's body PUT back as it is (apiKeySet and webhookTokenSet are ignored): nothing changes.
         String got = ProfileJson.render(stored).toString();
         assertThat(ProfileJson.withSecrets(json.document(got), stored)).isEqualTo(stored);
         // Left out, even the whole evolution object: kept. The other fields are replaced.
         assertThat(ProfileJson.withSecrets(json.document("{\"model\":\"b\"}"), stored).toString())
-                .isEqualTo("{\"evolution\":{\"apiKey\":\"k-1\",\"webhookToken\":\"w-1\"},\"model\":\"b\"}");
+                .isEqualTo("{\"evolution\":{\"apiKey\":\"k-1\",\"webhookToken\":\"w-1-long-enough-token\"},\"model\":\"b\"}");
         // Explicit null: cleared.
         assertThat(ProfileJson.withSecrets(json.document("{\"evolution\":{\"apiKey\":null}}"), stored).toString())
-                .isEqualTo("{\"evolution\":{\"webhookToken\":\"w-1\"}}");
+                .isEqualTo("{\"evolution\":{\"webhookToken\":\"w-1-long-enough-token\"}}");
         assertThat(ProfileJson.withSecrets(json.document("{\"evolution\":{\"apiKey\":\"k-2\"}}"), stored).toString())
-                .isEqualTo("{\"evolution\":{\"apiKey\":\"k-2\",\"webhookToken\":\"w-1\"}}");
+                .isEqualTo("{\"evolution\":{\"apiKey\":\"k-2\",\"webhookToken\":\"w-1-long-enough-token\"}}");
         assertThat(ProfileJson.withSecrets(json.document("{\"evolution\":null}"), stored).toString()).isEqualTo("{}");
         // Null for any other field: the default, i.e. left out.
         assertThat(ProfileJson.withSecrets(json.document("{\"model\":null,\"evolution\":{\"apiKey\":null,"
@@ -168,7 +170,7 @@ class ProfileJsonTest {
     void mergePatchFollowsRfc7386AndIsValidatedAsAWhole() {
         ObjectNode stored = ProfileJson.withSecrets(json.document("""
                 {"model":"a","temperature":0.5,"texts":{"busy":"b","media":"m"},"ignoreJids":["@g.us"],
-                 "evolution":{"apiKey":"k-1","webhookToken":"w-1"}}"""), json.document("{}").fields());
+                 "evolution":{"apiKey":"k-1","webhookToken":"w-1-long-enough-token"}}"""), json.document("{}").fields());
 
         ObjectNode patched = ProfileJson.mergePatch(stored, json.patch("""
                 {"temperature":null,"texts":{"media":null,"fallback":"f"},"ignoreJids":["@lid"],

@@ -217,18 +217,31 @@ class ProfileStoreTest {
 
     @Test
     void aPutKeepsTheStoredSecretsItLeavesOutAndTheCacheUsesThem() {
-        store.put("loja", doc("{\"evolution\":{\"apiKey\":\"k-1\",\"webhookToken\":\"w-1\"}}"), null, null);
+        store.put("loja", doc("{\"evolution\":{\"apiKey\":\"k-1\",\"webhookToken\":\"w-1-long-enough-token\"}}"), null, null);
         store.put("loja", doc("{\"evolution\":{\"baseUrl\":\"http://other:8080/\"}}"), null, null);
 
         EffectiveProfile p = cache.of("loja");
         assertThat(p.evolutionApiKey()).isEqualTo("k-1");
-        assertThat(p.webhookToken()).isEqualTo("w-1");
+        assertThat(p.webhookToken()).isEqualTo("w-1-long-enough-token");
         assertThat(p.evolutionBaseUrl()).isEqualTo("http://other:8080");
-        assertThat(cache.webhookTokens()).containsExactly("w-1");
+        assertThat(cache.webhookTokens()).containsExactly("w-1-long-enough-token");
 
         store.put("loja", doc("{\"evolution\":{\"webhookToken\":null}}"), null, null);
         assertThat(cache.of("loja").webhookToken()).isNull();
         assertThat(cache.of("loja").evolutionApiKey()).isEqualTo("k-1");
+    }
+
+    @Test
+    void aWebhookTokenBelongsToOneInstance() {
+        store.put("loja", doc("{\"evolution\":{\"webhookToken\":\"token-of-the-shop-1\"}}"), null, null);
+        assertThatThrownBy(() -> store.put("padaria", doc("{\"evolution\":{\"webhookToken\":\"token-of-the-shop-1\"}}"),
+                null, null)).isInstanceOfSatisfying(ProfileValidationException.class, e -> {
+                    assertThat(e.field()).isEqualTo("evolution.webhookToken");
+                    assertThat(e.getMessage()).doesNotContain("token-of-the-shop-1").doesNotContain("loja");
+                });
+        assertThat(store.put("loja", doc("{\"displayName\":\"Loja\"}"), null, null).version())
+                .as("its own instance keeps it").isEqualTo(2);
+        assertThat(cache.webhookTokens()).containsExactly("token-of-the-shop-1");
     }
 
     @Test

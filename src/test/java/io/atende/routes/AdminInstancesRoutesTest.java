@@ -103,7 +103,7 @@ class AdminInstancesRoutesTest extends RouteTestSupport {
         startCamel();
         String body = """
                 {"displayName":"Loja","temperature":0.3,
-                 "evolution":{"baseUrl":"https://evo.example.com","apiKey":"k-SECRET","webhookToken":"w-SECRET"}}""";
+                 "evolution":{"baseUrl":"https://evo.example.com","apiKey":"k-SECRET","webhookToken":"w-SECRET-long-enough"}}""";
 
         Answer created = call("admin-put-instance", INSTANCE, body, "X-Changed-By", "  maria  ",
                 "Content-Type", "application/json");
@@ -122,7 +122,7 @@ class AdminInstancesRoutesTest extends RouteTestSupport {
         assertThat(replaced.header("ETag")).isEqualTo("\"2\"");
         assertThat(value("select profile -> 'evolution' ->> 'apiKey' from instance_profiles")).isEqualTo("k-SECRET");
         InstanceProfiles cache = context.getRegistry().lookupByNameAndType("instanceProfiles", InstanceProfiles.class);
-        assertThat(cache.of(INSTANCE).webhookToken()).isEqualTo("w-SECRET");
+        assertThat(cache.of(INSTANCE).webhookToken()).isEqualTo("w-SECRET-long-enough");
 
         Answer list = call("admin-list-instances", null, null);
         assertThat(list.code()).isEqualTo(200);
