@@ -212,7 +212,15 @@ public final class ProfileStore {
             if (current.exists() && next.equals(current.document())) {
                 return null;
             }
-            return write(c, name, current, next, "file", "file:" + entry.fileName());
+            try {
+                return write(c, name, current, next, "file", "file:" + entry.fileName());
+            } catch (ProfileValidationException conflict) {
+                // Only what depends on other profiles gets here (another instance's webhook token). The entry counts
+                // as applied, so it is tried again once it changes, like an invalid file, instead of at every check.
+                LOG.error("Instances file: entry {} not applied, field {}: {}", name, conflict.field(),
+                        conflict.getMessage());
+                return null;
+            }
         });
         if (written != null) {
             cache.invalidate();

@@ -58,7 +58,7 @@ class InstancesFileTest {
     }
 
     static Logger logger() {
-        return (Logger) LoggerFactory.getLogger(InstancesFile.class);
+        return (Logger) LoggerFactory.getLogger("io.atende.profile"); // the file and the store
     }
 
     void write(String yaml) throws IOException {
@@ -295,5 +295,20 @@ class InstancesFileTest {
         assertThat(errors()).isEmpty();
         assertThat(cache.of("padaria").facts()).startsWith("Endereço: Rua das Flores");
         assertThat(cache.of("loja-centro").trigger().matches("Quero ATENDIMENTO, por favor")).isTrue();
+    }
+
+    @Test
+    void anEntryTakingAnotherInstancesWebhookTokenIsReportedOnceAndTheOthersApply() throws Exception {
+        store.put("outra", json.document("{\"evolution\":{\"webhookToken\":\"token-of-outra-SECRET\"}}"), null, null);
+        write("instances:\n  loja: {evolution: {webhookToken: token-of-outra-SECRET}}\n  padaria: {model: qwen}\n");
+        round();
+        assertThat(round().nothing()).isTrue();
+
+        assertThat(store.list()).extracting(InstanceSummary::instance).containsExactly("outra", "padaria");
+        assertThat(errors()).singleElement().satisfies(m -> assertThat(m)
+                .contains("entry loja not applied, field evolution.webhookToken").doesNotContain("SECRET"));
+        write("instances:\n  loja: {evolution: {webhookToken: token-of-loja-SECRET}}\n  padaria: {model: qwen}\n");
+        round();
+        assertThat(cache.of("loja").webhookToken()).isEqualTo("token-of-loja-SECRET");
     }
 }
