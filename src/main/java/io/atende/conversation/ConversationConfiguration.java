@@ -1,6 +1,7 @@
 package io.atende.conversation;
 
 import io.atende.llm.LlmCapacity;
+import io.atende.profile.InstanceProfiles;
 import io.atende.reply.ReplySplitter;
 import io.atende.store.Transactions;
 import io.atende.support.AtendeMetrics;
@@ -38,7 +39,7 @@ public class ConversationConfiguration implements CamelConfiguration {
      */
     @BindToRegistry(value = "conversationQueue", lazy = true)
     public ConversationQueue conversationQueue(Transactions tx, LlmCapacity llm, ConversationQueue.Lease lease,
-                                               AtendeMetrics metrics,
+                                               AtendeMetrics metrics, InstanceProfiles profiles,
                                                @PropertyInject("atende.debounce-ms") int debounceMs,
                                                @PropertyInject("atende.debounce-max-ms") int debounceMaxMs,
                                                @PropertyInject("atende.llm.retry-base-ms") int retryBaseMs,
@@ -53,19 +54,22 @@ public class ConversationConfiguration implements CamelConfiguration {
                 Duration.ofMillis(retryMaxMs), fallback, answerAfterRecovery, historyTurns),
                 new ReplySplitter(maxChars), llm::slotsNow, lease);
         queue.observeWaits(metrics::waited);
+        queue.fallbackTexts(instance -> profiles.of(instance).texts().fallback());
         queue.trustFullFor(Duration.ofMillis(pollMs));
         return queue;
     }
 
     @BindToRegistry(value = "conversationPrompt", lazy = true)
     public ConversationPrompt conversationPrompt(
+            InstanceProfiles profiles,
             @PropertyInject("atende.llm.system-prompt") String systemPrompt,
+            @PropertyInject(value = "atende.prompt.facts-heading", defaultValue = "") String factsHeading,
             @PropertyInject("atende.llm.num-ctx") int numCtx,
             @PropertyInject("atende.llm.max-reply-tokens") int maxReplyTokens,
             @PropertyInject("atende.history.max-message-chars") int maxMessageChars,
             @PropertyInject("atende.llm.chars-per-token") double charsPerToken) {
         return new ConversationPrompt(new PromptBuilder(systemPrompt, numCtx, maxReplyTokens, maxMessageChars,
-                charsPerToken));
+                charsPerToken), profiles::of, factsHeading);
     }
 
     private static String hostName() {

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * The durable work queue in PostgreSQL, and each conversation's state machine:
@@ -75,6 +76,8 @@ public final class ConversationQueue {
         }
     }
     private volatile BiConsumer<String, Duration> waitObserver = (instance, waited) -> { };
+    /** Each number's fallback text (its profile's); empty: none. */
+    private volatile Function<String, String> fallbackTexts;
 
     /**
      * While this JVM's own turns hold every LLM slot, no claim can succeed anywhere until one of them ends (and the
@@ -94,6 +97,7 @@ public final class ConversationQueue {
     public ConversationQueue(Transactions tx, Settings settings, ReplySplitter splitter, IntSupplier slots, Lease lease) {
         this.tx = tx;
         this.settings = settings;
+        this.fallbackTexts = instance -> settings.fallbackText();
         this.splitter = splitter;
         this.slots = slots;
         this.lease = lease;
@@ -101,6 +105,11 @@ public final class ConversationQueue {
 
     public Lease lease() {
         return lease;
+    }
+
+    /** Where each number's fallback text comes from (its profile); without it, {@link Settings#fallbackText()}. */
+    public void fallbackTexts(Function<String, String> byInstance) {
+        this.fallbackTexts = byInstance;
     }
 
     /** Told, for each claimed turn, its instance and how long the conversation waited for it (atende_wait_seconds). */
@@ -276,12 +285,13 @@ public final class ConversationQueue {
                 LOG.warn("LLM call failed for conversation {}, answered with the fallback text only: {}",
                         turn.conversationId(), error == null ? "-" : error.toString());
             }
-            if (!fallbackDue || settings.fallbackText().isEmpty()) {
+            String fallback = fallbackTexts.apply(turn.instance());
+            if (!fallbackDue || fallback == null || fallback.isBlank()) {
                 return List.of();
             }
             Sql.update(c, "update conversations set fallback_sent_at = now() where id = ?", turn.conversationId());
             return List.of(Notices.queue(c, turn.instanceId(), turn.conversationId(), turn.instance(),
-                    settings.fallbackText(), turn.lastMessageId()));
+                    fallback.strip(), turn.lastMessageId()));
         });
     }
 

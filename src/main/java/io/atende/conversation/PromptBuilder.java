@@ -95,13 +95,29 @@ public final class PromptBuilder {
      * @return system message, history that fits the budget, and one user message
      */
     public List<ChatMessage> build(List<HistoryTurn> history, List<String> pendingTexts) {
+        return build(systemPrompt, reservedForReply, history, pendingTexts);
+    }
+
+    /**
+     * As {@link #build(List, List)}, with one number's own system message (its persona and facts) and reply length.
+     * A reply length that would leave no room for a prompt is capped to leave the least one (num_ctx is the same for
+     * every number, see {@code LlmOptions}).
+     *
+     * @param systemPrompt     the number's system message, never blank
+     * @param reservedForReply the number's {@code num_predict}
+     */
+    public List<ChatMessage> build(String systemPrompt, int reservedForReply, List<HistoryTurn> history,
+                                   List<String> pendingTexts) {
+        if (systemPrompt == null || systemPrompt.isBlank()) {
+            throw new IllegalArgumentException("systemPrompt must not be blank");
+        }
         String pending = joinPending(pendingTexts);
         List<HistoryTurn> turns = normalize(history);
-        int budget = budget();
+        int budget = numCtx - Math.max(0, Math.min(reservedForReply, numCtx - 2 * estimateTokens(2)));
 
         // The system prompt and the customer's question are never dropped, only shortened, and only when they
         // alone overflow: the system prompt first (to at most half the budget), then the question.
-        String system = systemPrompt;
+        String system = systemPrompt.strip();
         if (estimateTokens(system) + estimateTokens(pending) > budget) {
             if (estimateTokens(system) > budget / 2) {
                 system = truncate(system, maxCharsFor(budget / 2));

@@ -20,7 +20,8 @@ import java.util.Objects;
  * @param pushName     the sender's profile name, when present
  * @param kind         what the bot should do with it
  * @param text         trimmed, non-blank text for {@link Kind#TEXT}; also kept for {@link IgnoreReason#FROM_ME}
- *                     (operator messages drive human handoff); null otherwise
+ *                     (operator messages drive human handoff) and for the profile's reasons
+ *                     ({@link IgnoreReason#byProfile()}); null otherwise
  * @param messageType  {@code data.messageType}, or the content key detected in {@code data.message}
  * @param ignoreReason why the event is {@link Kind#IGNORED}; null otherwise
  * @param sentAt       {@code data.messageTimestamp}; null when absent or unusable
@@ -65,11 +66,27 @@ public record InboundEvent(
         NEWSLETTER,
         FROM_ME,
         REACTION,
-        PROTOCOL;
+        PROTOCOL,
+        /** The number's profile says {@code enabled: false}: stored, never answered. */
+        DISABLED,
+        /** The contact matches the number's {@code ignoreJids}. */
+        IGNORE_LIST,
+        /** The number has {@code allowJids} and the contact matches none of them. */
+        NOT_ALLOWED,
+        /** The number's keyword trigger has not started this conversation yet. */
+        NO_TRIGGER;
 
         /** Stable lower-case name for storage and metrics, e.g. {@code "group"}. */
         public String code() {
             return name().toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * Set by the number's profile (screening), not by what the message is: the message belongs to its
+         * contact's conversation and is stored there, text included, so the transcript shows it.
+         */
+        public boolean byProfile() {
+            return this == DISABLED || this == IGNORE_LIST || this == NOT_ALLOWED || this == NO_TRIGGER;
         }
     }
 
@@ -90,6 +107,15 @@ public record InboundEvent(
     static InboundEvent otherEvent(String instance, String event) {
         return new InboundEvent(instance, event, null, null, null, null, null, false, null,
                 Kind.IGNORED, null, null, IgnoreReason.OTHER_EVENT, null);
+    }
+
+    /** The same message, not to be answered, for a reason of the number's profile; its text is kept. */
+    public InboundEvent ignoredBecause(IgnoreReason reason) {
+        if (!reason.byProfile()) {
+            throw new IllegalArgumentException(reason + " is the parser's decision, not the profile's");
+        }
+        return new InboundEvent(instance, event, waMessageId, chatJid, contactJid, phoneJid, lidJid, fromMe, pushName,
+                Kind.IGNORED, text, messageType, reason, sentAt);
     }
 
     public boolean isIgnored() {

@@ -1,6 +1,7 @@
 package io.atende.ingest;
 
 import io.atende.ingest.IngestOutcome.Status;
+import io.atende.profile.InstanceProfile;
 import io.atende.reply.Notices;
 import io.atende.reply.OutboundMessage;
 import io.atende.store.GroupCommit;
@@ -16,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 
 /**
@@ -48,6 +50,8 @@ public final class InboundStore {
     private final String mediaNotice;
     private final BusyNotice busy;
     private final GroupCommit<InboundEvent, IngestOutcome> commits;
+    /** Each number's notice texts (its profile's); empty: that notice is off for the number. */
+    private volatile Function<String, InstanceProfile.Texts> texts;
 
     /**
      * @param mediaNotice polite text for media without text; blank switches the notice off
@@ -57,7 +61,27 @@ public final class InboundStore {
         this.mediaNotice = mediaNotice == null ? "" : mediaNotice.strip();
         this.busy = busy;
         this.commits = new GroupCommit<>("atende-ingest-commit", tx, maxBatch, this::persistAll);
+        String defaultMedia = this.mediaNotice;
+        this.texts = instance -> new InstanceProfile.Texts(null, busy.template(), defaultMedia);
         commits.start();
+    }
+
+    /**
+     * Where each number's media and busy notices come from (its profile); without it, the texts given to the
+     * constructor. The busy notice's threshold and estimate stay the gateway's: they measure the shared LLM.
+     */
+    public void textsFrom(Function<String, InstanceProfile.Texts> byInstance) {
+        this.texts = byInstance;
+    }
+
+    private String mediaText(String instance) {
+        String t = texts.apply(instance).media();
+        return t == null ? "" : t.strip();
+    }
+
+    private String busyText(String instance) {
+        String t = texts.apply(instance).busy();
+        return t == null ? "" : t.strip();
     }
 
     /** The committer, a Camel service: stopped with the context, after the webhook routes. */
@@ -110,7 +134,10 @@ public final class InboundStore {
 
         Long conversationId = null;
         String contact = null;
-        boolean customerChat = !e.isIgnored() || e.ignoreReason() == InboundEvent.IgnoreReason.FROM_ME;
+        // The operator's messages and those the profile screened out belong to the contact's conversation (its
+        // transcript); the other ignored kinds (groups, broadcasts, reactions...) belong to no conversation.
+        boolean customerChat = !e.isIgnored() || e.ignoreReason() == InboundEvent.IgnoreReason.FROM_ME
+                || e.ignoreReason().byProfile();
         if (customerChat) {
             contact = resolveContact(c, instanceId, e);
             // Locks the conversation row: the dispatcher skips it until this message is committed.
@@ -121,6 +148,7 @@ public final class InboundStore {
         String kind;
         String reason = null;
         boolean notice = false;
+        String mediaNotice = "";
         if (e.isIgnored()) {
             status = "ignored";
             kind = "ignored";
@@ -130,6 +158,7 @@ public final class InboundStore {
             }
         } else if (e.isMediaWithoutText()) {
             kind = "media";
+            mediaNotice = mediaText(e.instance());
             notice = !mediaNotice.isEmpty();
             status = notice ? "noticed" : "ignored";
             reason = notice ? null : MEDIA_NOT_ANSWERED;
@@ -178,7 +207,9 @@ public final class InboundStore {
     private List<IngestOutcome> persistTexts(Connection c, List<InboundEvent> events) throws SQLException {
         double meanSeconds = busy.meanSeconds().getAsDouble();
         int slots = Math.max(1, busy.slots().getAsInt());
-        int busyLimit = busy.template().isEmpty() ? 0 : busyCountLimit(busy.thresholdSeconds(), slots, meanSeconds);
+        // One limit for the batch (the function takes one): counted when any of its numbers has a busy notice.
+        boolean anyBusyText = events.stream().anyMatch(e -> !busyText(e.instance()).isEmpty());
+        int busyLimit = anyBusyText ? busyCountLimit(busy.thresholdSeconds(), slots, meanSeconds) : 0;
         record Row(Long messageId, long conversationId, String contact, Long ahead, Long inFlight) {
         }
         int n = events.size();
@@ -217,7 +248,7 @@ public final class InboundStore {
                 continue;
             }
             OutboundMessage notice = null;
-            if (r.ahead() != null && !noticed.contains(r.conversationId())) {
+            if (r.ahead() != null && !noticed.contains(r.conversationId()) && !busyText(e.instance()).isEmpty()) {
                 long ahead = r.ahead();
                 if (estimatedWait(ahead, r.inFlight(), meanSeconds, slots) > busy.thresholdSeconds()) {
                     if (ahead >= busyLimit) {
@@ -262,7 +293,7 @@ public final class InboundStore {
 
     private OutboundMessage queueBusyNotice(Connection c, long conversationId, String contact, String instance,
                                             long ahead, long messageId) throws SQLException {
-        String text = busy.template().replace("{position}", String.valueOf(ahead + 1));
+        String text = busyText(instance).replace("{position}", String.valueOf(ahead + 1));
         long instanceId = Sql.oneLong(c, """
                 update conversations set busy_noticed_at = now() where id = ? returning instance_id""",
                 conversationId);
@@ -275,7 +306,7 @@ public final class InboundStore {
      */
     private OutboundMessage busyNoticeIfDue(Connection c, long conversationId, String contact, String instance,
                                             long messageId) throws SQLException {
-        if (busy.template().isEmpty()) {
+        if (busyText(instance).isEmpty()) {
             return null;
         }
         record Queue(long ahead, long inFlight) {

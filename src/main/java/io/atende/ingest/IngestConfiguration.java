@@ -2,6 +2,7 @@ package io.atende.ingest;
 
 import io.atende.llm.LlmCapacity;
 import io.atende.llm.LlmStats;
+import io.atende.profile.InstanceProfiles;
 import io.atende.store.Transactions;
 import io.atende.support.AtendeMetrics;
 import io.atende.support.SecretToken;
@@ -21,10 +22,17 @@ public class IngestConfiguration implements CamelConfiguration {
     public WebhookAuthenticator webhookAuthenticator(
             @PropertyInject(value = "atende.webhook.token", defaultValue = "") String configured,
             @PropertyInject("atende.data-dir") String dataDir,
-            @PropertyInject("atende.http.port") int port) {
+            @PropertyInject("atende.http.port") int port, InstanceProfiles profiles) {
         SecretToken token = SecretToken.resolve(configured, Path.of(dataDir.strip()), WebhookAuthenticator.TOKEN_FILE);
         WebhookAuthenticator.announce(token, port);
-        return new WebhookAuthenticator(token, Clock.systemUTC());
+        return new WebhookAuthenticator(token, profiles::webhookTokens, instance -> profiles.of(instance).webhookToken(),
+                Clock.systemUTC());
+    }
+
+    /** What each number's profile says about a customer's message (enabled, lists, trigger), before it is stored. */
+    @BindToRegistry(value = "inboundScreening", lazy = true)
+    public InboundScreening inboundScreening(Transactions tx, InstanceProfiles profiles) {
+        return new InboundScreening(tx, profiles::of);
     }
 
     @BindToRegistry(value = "evolutionWebhookParser", lazy = true)
@@ -38,12 +46,14 @@ public class IngestConfiguration implements CamelConfiguration {
      */
     @BindToRegistry(value = "inboundStore", lazy = true)
     public InboundStore inboundStore(CamelContext camel, Transactions tx, LlmCapacity llm, LlmStats llmStats,
+                                     InstanceProfiles profiles,
                                      @PropertyInject(value = "atende.reply.media-notice", defaultValue = "") String mediaNotice,
                                      @PropertyInject("atende.busy-notice.seconds") int busySeconds,
                                      @PropertyInject(value = "atende.busy-notice.text", defaultValue = "") String busyText,
                                      @PropertyInject("atende.ingest.batch-max") int batchMax) throws Exception {
         InboundStore store = new InboundStore(tx, mediaNotice,
                 new InboundStore.BusyNotice(busySeconds, busyText, llm::slotsNow, llmStats::meanSeconds), batchMax);
+        store.textsFrom(instance -> profiles.of(instance).texts());
         camel.addService(store.groupCommit(), true, true);
         return store;
     }

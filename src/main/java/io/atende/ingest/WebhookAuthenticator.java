@@ -8,6 +8,12 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Checks that a webhook call comes from our Evolution instance, which proves it knows the shared token.
@@ -19,6 +25,10 @@ import java.time.Duration;
  *       with {@code jwt_key} (short-lived, so a leaked request log is less useful);</li>
  *   <li>a query parameter holding the token: the global webhook cannot send headers.</li>
  * </ul>
+ * The token is the global one ({@code ATENDE_WEBHOOK_TOKEN}), or, for an instance whose profile has its own
+ * {@code evolution.webhookToken}, that one only. The body says which instance a webhook is about, so the check runs
+ * in two steps: {@link #authenticate} before the body is parsed (any known token), {@link #authorise} after it (the
+ * event's instance's token).
  */
 public final class WebhookAuthenticator {
 
@@ -29,25 +39,96 @@ public final class WebhookAuthenticator {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookAuthenticator.class);
 
-    private final SecretToken token;
-    private final Hs256JwtVerifier jwtVerifier;
+    /**
+     * Who a webhook's credential proves the caller to be, before the body says which instance it is about.
+     *
+     * @param global         the credential is the global token (ATENDE_WEBHOOK_TOKEN)
+     * @param instanceTokens the instances' own tokens the credential is (usually none or one)
+     */
+    public record Caller(boolean global, Set<String> instanceTokens) {
+        public Caller {
+            instanceTokens = Set.copyOf(instanceTokens);
+        }
 
+        @Override
+        public String toString() {
+            return "Caller[global=" + global + ", instanceTokens=" + instanceTokens.size() + "]";
+        }
+    }
+
+    /** One token and the verifier of the JWTs signed with it. */
+    private record Credential(SecretToken token, Hs256JwtVerifier jwt) {
+        boolean accepts(String bearer, String queryToken) {
+            return bearer != null && (token.matches(bearer) || jwt.verify(bearer).isValid()) || token.matches(queryToken);
+        }
+    }
+
+    private final Credential global;
+    private final Supplier<Set<String>> instanceTokens;
+    private final Function<String, String> ownToken;
+    private final Clock clock;
+    private final Map<String, Credential> perInstance = new ConcurrentHashMap<>();
+
+    /** Only the global token: every instance is authenticated with it. */
     public WebhookAuthenticator(SecretToken token, Clock clock) {
-        this.token = token;
-        this.jwtVerifier = new Hs256JwtVerifier(token.value().getBytes(StandardCharsets.UTF_8), clock, CLOCK_SKEW);
+        this(token, Set::of, instance -> null, clock);
     }
 
     /**
+     * @param instanceTokens the instances' own webhook tokens now ({@code InstanceProfiles::webhookTokens})
+     * @param ownToken       an instance's own webhook token, or null when it has none (its profile's)
+     */
+    public WebhookAuthenticator(SecretToken token, Supplier<Set<String>> instanceTokens,
+                                Function<String, String> ownToken, Clock clock) {
+        this.global = credential(token, clock);
+        this.instanceTokens = instanceTokens;
+        this.ownToken = ownToken;
+        this.clock = clock;
+    }
+
+    private static Credential credential(SecretToken token, Clock clock) {
+        return new Credential(token,
+                new Hs256JwtVerifier(token.value().getBytes(StandardCharsets.UTF_8), clock, CLOCK_SKEW));
+    }
+
+    /**
+     * Step one, before the body is read: the credential must be the global token or one instance's own token, so a
+     * caller that has neither gets 401 whatever it posts (never a 400 about its body).
+     *
      * @param authorizationHeader the {@code Authorization} header, or null
      * @param queryToken          the token query parameter, or null
+     * @return which tokens the credential is, for {@link #authorise}
      * @throws UnauthorizedException unless one of them carries a valid credential
      */
-    public void authenticate(String authorizationHeader, String queryToken) {
+    public Caller authenticate(String authorizationHeader, String queryToken) {
         String bearer = SecretToken.bearer(authorizationHeader);
-        boolean valid = bearer != null && (token.matches(bearer) || jwtVerifier.verify(bearer).isValid());
-        if (!valid && !token.matches(queryToken)) {
+        boolean isGlobal = global.accepts(bearer, queryToken);
+        Set<String> matched = new HashSet<>();
+        for (String t : instanceTokens.get()) {
+            if (perInstance.computeIfAbsent(t, k -> credential(SecretToken.of(k), clock)).accepts(bearer, queryToken)) {
+                matched.add(t);
+            }
+        }
+        if (!isGlobal && matched.isEmpty()) {
             throw new UnauthorizedException();
         }
+        return new Caller(isGlobal, matched);
+    }
+
+    /**
+     * Step two, once the body names the instance: an instance with its own webhook token accepts that token only (not
+     * the global one, not another instance's); an instance without one accepts the global token only.
+     *
+     * @return the event, once its caller is authorised for its instance
+     * @throws UnauthorizedException when the caller's credential is not the one of this instance
+     */
+    public InboundEvent authorise(Caller caller, InboundEvent event) {
+        String own = ownToken.apply(event.instance());
+        boolean ok = own == null ? caller.global() : caller.instanceTokens().contains(own);
+        if (!ok) {
+            throw new UnauthorizedException();
+        }
+        return event;
     }
 
     /** Says where the token came from; when it was just generated, shows it once with Evolution's configuration. */

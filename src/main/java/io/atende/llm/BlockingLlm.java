@@ -1,7 +1,6 @@
 package io.atende.llm;
 
 import dev.langchain4j.model.chat.ChatModel;
-import dev.langchain4j.model.chat.request.ChatRequest;
 
 /**
  * A call that is not streamed ({@code ATENDE_LLM_STREAM=false}): the server sends the whole answer at once, so there is
@@ -10,14 +9,16 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 final class BlockingLlm implements LlmClient {
 
     private final ChatModel model;
+    private final RequestParameters parameters;
 
-    BlockingLlm(ChatModel model) {
+    BlockingLlm(ChatModel model, RequestParameters parameters) {
         this.model = model;
+        this.parameters = parameters;
     }
 
     @Override
     public LlmAnswer chat(LlmPrompt prompt) {
         long started = System.nanoTime();
-        return ChatResponses.answer(model.chat(ChatRequest.builder().messages(prompt.messages()).build()), started, null);
+        return ChatResponses.answer(model.chat(parameters.request(prompt)), started, null);
     }
 }

@@ -16,10 +16,12 @@ final class LlmModels {
 
     static LlmClient client(LlmSettings s, String baseUrl) {
         return switch (s.provider()) {
-            case LlmSettings.OLLAMA -> s.stream() ? new StreamingLlm(ollamaStreaming(s, baseUrl), s.timeout())
-                    : new BlockingLlm(ollama(s, baseUrl));
-            case LlmSettings.OPENAI -> s.stream() ? new StreamingLlm(openAiStreaming(s, baseUrl), s.timeout())
-                    : new BlockingLlm(openAi(s, baseUrl));
+            case LlmSettings.OLLAMA -> s.stream()
+                    ? new StreamingLlm(ollamaStreaming(s, baseUrl), s.timeout(), RequestParameters.ollama(s.numCtx()))
+                    : new BlockingLlm(ollama(s, baseUrl), RequestParameters.ollama(s.numCtx()));
+            case LlmSettings.OPENAI -> s.stream()
+                    ? new StreamingLlm(openAiStreaming(s, baseUrl), s.timeout(), RequestParameters.openAi())
+                    : new BlockingLlm(openAi(s, baseUrl), RequestParameters.openAi());
             default -> throw new IllegalArgumentException("unknown LLM provider " + s.provider());
         };
     }

@@ -2,7 +2,6 @@ package io.atende.llm;
 
 import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
@@ -30,10 +29,12 @@ final class StreamingLlm implements LlmClient {
 
     private final StreamingChatModel model;
     private final Duration timeout;
+    private final RequestParameters parameters;
 
-    StreamingLlm(StreamingChatModel model, Duration timeout) {
+    StreamingLlm(StreamingChatModel model, Duration timeout, RequestParameters parameters) {
         this.model = model;
         this.timeout = timeout;
+        this.parameters = parameters;
     }
 
     @Override
@@ -69,7 +70,7 @@ final class StreamingLlm implements LlmClient {
                 done.completeExceptionally(error);
             }
         };
-        model.chat(ChatRequest.builder().messages(prompt.messages()).build(), handler);
+        model.chat(parameters.request(prompt), handler);
         ChatResponse response = await(done, handle, abandoned);
         if (response.finishReason() == null && response.tokenUsage() == null) {
             // LangChain4j's OpenAI client ends a stream cut by an error event as if it were complete, with neither

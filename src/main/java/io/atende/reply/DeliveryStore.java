@@ -225,6 +225,25 @@ public final class DeliveryStore {
         return new Delivery(m, Delivery.Verdict.DEAD, null, null, 0, shown);
     }
 
+    /** The dead letter's reason for a part withheld because its number is disabled. */
+    public static final String WITHHELD_DISABLED = "instance disabled: nothing is sent for this number";
+
+    /**
+     * The part's number is disabled: it is not sent, and becomes a dead letter an operator may replay once the number
+     * is enabled again. A part that is final already (sent, or dead) is left as it is.
+     *
+     * @return the part, {@code DEAD} when it was withheld now, else {@code DONE}
+     */
+    public Delivery withheld(OutboundMessage m) {
+        boolean pending = tx.inOneStatement(c -> Sql.oneLong(c,
+                "select id from messages where id = ? and status in ('ready', 'sending')", m.id()) != null);
+        if (!pending) {
+            return Delivery.of(m, Delivery.Verdict.DONE);
+        }
+        LOG.warn("Reply {} on {} withheld: the instance is disabled", m.id(), m.instance());
+        return dead(m, new IllegalStateException(WITHHELD_DISABLED));
+    }
+
     /** Evolution's errors repeat the number ({@code "exists":false,"number":"5521..."}): mask every long digit run. */
     static String maskNumbers(String text) {
         return LONG_DIGIT_RUN.matcher(text).replaceAll(r -> LogMask.phone(r.group()));

@@ -1,5 +1,6 @@
 package io.atende.reply;
 
+import io.atende.profile.InstanceProfiles;
 import io.atende.store.Transactions;
 import io.atende.support.AtendeMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,6 +33,12 @@ public class ReplyConfiguration implements CamelConfiguration {
     @BindToRegistry(value = "evolutionDelivery", lazy = true)
     public EvolutionDelivery evolutionDelivery(DeliveryStore store, EvolutionBreakers breakers) {
         return new EvolutionDelivery(store, new EvolutionSendText(), breakers);
+    }
+
+    /** Each number's Evolution server and key (its profile, else the environment's), and whether it may send. */
+    @BindToRegistry(value = "evolutionTargets", lazy = true)
+    public EvolutionTargets evolutionTargets(InstanceProfiles profiles) {
+        return new EvolutionTargets(profiles::of);
     }
 
     @BindToRegistry(value = "sendReconciler", lazy = true)
