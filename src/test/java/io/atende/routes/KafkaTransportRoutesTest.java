@@ -256,4 +256,44 @@ class KafkaTransportRoutesTest extends RouteTestSupport {
         assertThat(replyWorkers.getReceivedCounter()).isEqualTo(1);
         assertThat(commit.storedAtCommit).hasSize(2);
     }
+
+    @Test
+    void theConsumerScreensEachRecordWithTheNumbersProfileAsItIsNow() throws Exception {
+        adviseKafka();
+        startCamel();
+        CountingCommit commit = new CountingCommit();
+        io.atende.support.Profiles.write(tx(), "padaria",
+                "{\"trigger\":{\"type\":\"keyword\",\"operator\":\"equals\",\"value\":\"menu\"}}");
+        profilesChanged();
+
+        consume("direct:consume-inbound", webhook("01-text-conversation.json", "KP1"), commit);
+        io.atende.support.Profiles.write(tx(), "padaria", "{\"enabled\":false}");
+        profilesChanged();
+        consume("direct:consume-inbound", webhook("01-text-conversation.json", "KP2"), commit);
+
+        assertThat(column("select wa_message_id || ' ' || status || ' ' || ignore_reason || ' ' || (conversation_id is not null)"
+                + " from messages order by id")).containsExactly("KP1 ignored no_trigger true", "KP2 ignored disabled true");
+        assertThat(commit.storedAtCommit).containsExactly("1", "2");
+        assertThat(wakeDispatcher.getReceivedCounter()).isZero();
+    }
+
+    @Test
+    void aNumberWithItsOwnWebhookTokenIsPublishedOnlyWithThatToken() throws Exception {
+        adviseKafka();
+        startCamel();
+        io.atende.support.Profiles.write(tx(), "padaria", "{\"evolution\":{\"webhookToken\":\"token-da-padaria\"}}");
+        profilesChanged();
+        String body = Payloads.fixture("01-text-conversation.json").instance("padaria").id("KT1").json();
+
+        assertThat(postWebhook(body).statusCode()).as("the global token").isEqualTo(401);
+        HttpResponse<String> own = io.atende.support.Http.post(baseUrl() + "/webhooks/evolution", body,
+                "Authorization", "Bearer token-da-padaria");
+
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(inboundTopic.getReceivedCounter()).isEqualTo(1);
+    }
+
+    void profilesChanged() {
+        context.getRegistry().lookupByNameAndType("instanceProfiles", io.atende.profile.InstanceProfiles.class).invalidate();
+    }
 }
