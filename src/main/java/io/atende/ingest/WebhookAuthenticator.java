@@ -104,7 +104,11 @@ public final class WebhookAuthenticator {
         String bearer = SecretToken.bearer(authorizationHeader);
         boolean isGlobal = global.accepts(bearer, queryToken);
         Set<String> matched = new HashSet<>();
-        for (String t : instanceTokens.get()) {
+        Set<String> tokens = instanceTokens.get();
+        if (perInstance.size() > tokens.size()) {
+            perInstance.keySet().retainAll(tokens); // a token was changed or removed: forget its verifier
+        }
+        for (String t : tokens) {
             if (perInstance.computeIfAbsent(t, k -> credential(SecretToken.of(k), clock)).accepts(bearer, queryToken)) {
                 matched.add(t);
             }

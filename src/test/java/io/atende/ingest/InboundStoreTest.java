@@ -134,6 +134,66 @@ class InboundStoreTest {
         assertThat(count("select count(*) from messages where kind = 'notice'")).isZero();
     }
 
+    static InboundEvent textOf(String instance, String phone, String waId) {
+        return new InboundEvent(instance, "messages.upsert", waId, phone, phone, phone, null, false, "Ana",
+                InboundEvent.Kind.TEXT, "oi", "conversation", null, Instant.parse("2026-11-25T10:00:00Z"));
+    }
+
+    @Test
+    void eachNumbersOwnBusyNoticeAndNoneForANumberWhoseTextIsEmpty() {
+        // mean 2 s, bound 1 s: every text is noticed, with its own number's text.
+        InboundStore store = store(1, 2);
+        store.textsFrom(instance -> switch (instance) {
+            case "padaria" -> new io.atende.profile.InstanceProfile.Texts(null, "Padaria: você é o {position}º", "m");
+            case "muda" -> new io.atende.profile.InstanceProfile.Texts(null, "", "m");
+            default -> new io.atende.profile.InstanceProfile.Texts(null, "Você é o n.º {position} na fila", "m");
+        });
+
+        IngestOutcome bakery = store.persist(textOf("padaria", phone(1), "B1"));
+        IngestOutcome silent = store.persist(textOf("muda", phone(2), "B2"));
+        IngestOutcome other = store.persist(textOf("loja", phone(3), "B3"));
+
+        assertThat(bakery.notices()).singleElement().extracting(n -> n.text()).isEqualTo("Padaria: você é o 1º");
+        assertThat(silent.status()).isEqualTo(Status.ACCEPTED);
+        assertThat(silent.notices()).isEmpty();
+        assertThat(other.notices()).singleElement().extracting(n -> n.text()).isEqualTo("Você é o n.º 3 na fila");
+    }
+
+    @Test
+    void eachNumbersOwnMediaNoticeAndNoneWhenItIsEmpty() {
+        InboundStore store = store(60, 1);
+        store.textsFrom(instance -> new io.atende.profile.InstanceProfile.Texts(null, "",
+                instance.equals("muda") ? "" : "Só texto na " + instance));
+        InboundEvent audio = new InboundEvent("padaria", "messages.upsert", "M1", phone(1), phone(1), phone(1), null,
+                false, "Ana", InboundEvent.Kind.MEDIA_WITHOUT_TEXT, null, "audioMessage", null, null);
+        InboundEvent mute = new InboundEvent("muda", "messages.upsert", "M2", phone(1), phone(1), phone(1), null,
+                false, "Ana", InboundEvent.Kind.MEDIA_WITHOUT_TEXT, null, "audioMessage", null, null);
+
+        IngestOutcome noticed = store.persist(audio);
+        IngestOutcome ignored = store.persist(mute);
+
+        assertThat(noticed.status()).isEqualTo(Status.NOTICED);
+        assertThat(noticed.notices()).singleElement().extracting(n -> n.text()).isEqualTo("Só texto na padaria");
+        assertThat(ignored.status()).isEqualTo(Status.IGNORED);
+        assertThat(ignored.reason()).isEqualTo(InboundStore.MEDIA_NOT_ANSWERED);
+    }
+
+    @Test
+    void aMessageTheProfileScreenedOutIsStoredInItsConversationWithItsText() {
+        InboundStore store = store(60, 1);
+        InboundEvent screened = textOf("loja", phone(1), "S1").ignoredBecause(InboundEvent.IgnoreReason.NO_TRIGGER);
+
+        IngestOutcome outcome = store.persist(screened);
+
+        assertThat(outcome.status()).isEqualTo(Status.IGNORED);
+        assertThat(outcome.reason()).isEqualTo("no_trigger");
+        assertThat(outcome.notices()).isEmpty();
+        assertThat(count("select count(*) from messages m join conversations c on c.id = m.conversation_id"
+                + " where m.text = 'oi' and m.ignore_reason = 'no_trigger' and c.contact_jid = '" + phone(1) + "'"))
+                .isEqualTo(1);
+        assertThat(count("select count(*) from conversations where waiting_since is not null")).isZero();
+    }
+
     long count(String sql) {
         return db.tx().inTransaction(c -> Sql.oneLong(c, sql));
     }
