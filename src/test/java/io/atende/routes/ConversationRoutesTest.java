@@ -183,6 +183,45 @@ class ConversationRoutesTest extends RouteTestSupport {
                 .containsExactly(answer, "", "");
     }
 
+    void profile(String json) {
+        io.atende.support.Profiles.write(tx(), "padaria", json);
+        context.getRegistry().lookupByNameAndType("instanceProfiles", io.atende.profile.InstanceProfiles.class)
+                .invalidate();
+    }
+
+    @Test
+    void theNumbersPersonaFactsAndLlmOptionsAreTheTurnsPrompt() throws Exception {
+        adviseTurns();
+        startCamel();
+        profile("""
+                {"systemPrompt":"Você é a Clara, da Padaria Trigo.","facts":"Abrimos às 6h.",
+                 "model":"llama3.1:8b","temperature":0.3,"numPredict":256}""");
+        llmAnswers("Abrimos às 6h!");
+        customerWrites("P1", "5521911110009@s.whatsapp.net", "Que horas abrem?");
+
+        dispatchAndWait(1);
+
+        LlmPrompt asked = llm.getReceivedExchanges().get(0).getMessage().getBody(LlmPrompt.class);
+        assertThat(asked.messages().get(0)).isInstanceOfSatisfying(SystemMessage.class, m -> assertThat(m.text())
+                .isEqualTo("Você é a Clara, da Padaria Trigo.\n\nInformações do negócio (responda com base nelas):\n"
+                        + "Abrimos às 6h."));
+        assertThat(asked.options()).isEqualTo(new io.atende.llm.LlmOptions("llama3.1:8b", 0.3, 256));
+        assertThat(onlyPart(answers).text()).isEqualTo("Abrimos às 6h!");
+    }
+
+    @Test
+    void aFailedTurnSendsTheNumbersOwnFallbackText() throws Exception {
+        adviseTurns();
+        startCamel();
+        profile("{\"texts\":{\"fallback\":\"A Padaria Trigo volta já!\"}}");
+        llmFails();
+        customerWrites("F9", "5521911110010@s.whatsapp.net", "Oi");
+
+        dispatchAndWait(1);
+
+        assertThat(onlyPart(fallbacks).text()).isEqualTo("A Padaria Trigo volta já!");
+    }
+
     @Test
     void aFailedLlmCallSendsTheFallbackOnceAndTheMessagesWaitAgain() throws Exception {
         adviseTurns();
