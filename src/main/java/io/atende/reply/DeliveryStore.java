@@ -240,8 +240,7 @@ public final class DeliveryStore {
         if (!pending) {
             return Delivery.of(m, Delivery.Verdict.DONE);
         }
-        LOG.warn("Reply {} on {} withheld: the instance is disabled", m.id(), m.instance());
-        return dead(m, new IllegalStateException(WITHHELD_DISABLED));
+        return dead(m, new IllegalStateException(WITHHELD_DISABLED)); // logged there, with the dead letter's id
     }
 
     /** Evolution's errors repeat the number ({@code "exists":false,"number":"5521..."}): mask every long digit run. */
