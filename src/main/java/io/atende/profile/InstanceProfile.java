@@ -63,5 +63,23 @@ public record InstanceProfile(Boolean enabled, String displayName, String system
      * @param webhookToken when set, this instance's webhooks are authenticated with this token only
      */
     public record Evolution(String baseUrl, String apiKey, String webhookToken) {
+
+        /**
+         * Scheme http(s), a host, and at most a port and a path. The base URL becomes the start of a dynamic Camel
+         * endpoint URI (toD), where {@code {{...}}} would be resolved as a property placeholder and {@code ?} would add
+         * endpoint options: a profile's URL could then carry the gateway's own secrets to its server.
+         */
+        public static boolean isPlainHttpUrl(String url) {
+            if (url == null || url.contains("{") || url.contains("$")) {
+                return false;
+            }
+            try {
+                java.net.URI u = new java.net.URI(url);
+                return ("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null
+                        && u.getRawQuery() == null && u.getRawFragment() == null && u.getRawUserInfo() == null;
+            } catch (java.net.URISyntaxException e) {
+                return false;
+            }
+        }
     }
 }

@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -483,16 +481,11 @@ public final class ProfileJson {
 
     private static String url(JsonNode v, String path) {
         String text = string(v, path, MAX_URL, true).strip();
-        try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
-                return text;
-            }
-        } catch (URISyntaxException bad) {
-            // falls through
+        if (InstanceProfile.Evolution.isPlainHttpUrl(text)) {
+            return text;
         }
-        throw new ProfileValidationException(path, path + " must be an absolute http:// or https:// URL");
+        throw new ProfileValidationException(path, path
+                + " must be an absolute http:// or https:// URL with no query, fragment, user info or placeholder");
     }
 
     private static ObjectNode object(JsonNode v, String path) {

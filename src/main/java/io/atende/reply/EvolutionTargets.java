@@ -1,9 +1,8 @@
 package io.atende.reply;
 
 import io.atende.profile.EffectiveProfile;
+import io.atende.profile.InstanceProfile;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.function.Function;
 
 /**
@@ -28,22 +27,10 @@ public final class EvolutionTargets {
         return new EvolutionTarget(part.instance(), p.enabled(), checked(p.evolutionBaseUrl()), p.evolutionApiKey());
     }
 
-    /**
-     * The base URL becomes the start of a dynamic Camel endpoint URI (toD), where {@code {{...}}} would be resolved as
-     * a property placeholder and {@code ?} would add endpoint options: a profile's URL could then carry the gateway's
-     * own secrets to its server. Only scheme, host, port and path are allowed.
-     */
+    /** See {@link InstanceProfile.Evolution#isPlainHttpUrl}: profiles are validated so, this guards the toD anyway. */
     static String checked(String baseUrl) {
-        try {
-            URI u = new URI(baseUrl);
-            boolean plain = ("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null
-                    && u.getRawQuery() == null && u.getRawFragment() == null && u.getRawUserInfo() == null
-                    && !baseUrl.contains("{") && !baseUrl.contains("$");
-            if (plain) {
-                return baseUrl;
-            }
-        } catch (URISyntaxException | NullPointerException e) {
-            // falls through
+        if (InstanceProfile.Evolution.isPlainHttpUrl(baseUrl)) {
+            return baseUrl;
         }
         throw new IllegalArgumentException("the Evolution base URL of this instance is not a plain http(s) URL");
     }

@@ -94,7 +94,10 @@ class ProfileJsonTest {
         assertThat(fieldOf("{\"facts\":\"" + "x".repeat(ProfileJson.MAX_FACTS + 1) + "\"}")).isEqualTo("facts");
         assertThat(fieldOf("{\"texts\":{\"media\":\"" + "x".repeat(ProfileJson.MAX_TEXT + 1) + "\"}}"))
                 .isEqualTo("texts.media");
-        for (String url : new String[]{"evo.example.com", "ftp://evo.example.com", "http://", "/relative", "http:// x"}) {
+        for (String url : new String[]{"evo.example.com", "ftp://evo.example.com", "http://", "/relative", "http:// x",
+                // the URL starts a Camel toD: no placeholder, option or credential may ride on it
+                "http://evo:8080?throwExceptionOnFailure=false", "http://evo:8080/{{atende.admin.token}}",
+                "http://evo:8080/${header.x}", "http://user:pw@evo:8080", "http://evo:8080/#x"}) {
             assertThat(fieldOf("{\"evolution\":{\"baseUrl\":\"" + url + "\"}}")).as(url).isEqualTo("evolution.baseUrl");
         }
         json.document("{\"evolution\":{\"baseUrl\":\"http://evolution:8080\"}}");
