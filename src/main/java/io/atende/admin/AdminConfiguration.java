@@ -4,12 +4,13 @@ import io.atende.store.Transactions;
 import io.atende.support.AtendeMetrics;
 import io.atende.support.SecretToken;
 import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelContext;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.PropertyInject;
 
 import java.nio.file.Path;
 
-/** The /admin endpoints: their token and the dead letters. */
+/** The /admin endpoints: their token, the OpenAPI document, the dead letters and the conversations. */
 public class AdminConfiguration implements CamelConfiguration {
 
     /** ATENDE_ADMIN_TOKEN, or a token generated once into the data directory and shown once. */
@@ -34,5 +35,21 @@ public class AdminConfiguration implements CamelConfiguration {
     @BindToRegistry(value = "deadLetterJson", lazy = true)
     public DeadLetterJson deadLetterJson() {
         return new DeadLetterJson();
+    }
+
+    /** The OpenAPI document of the REST DSL, rendered behind the admin token. */
+    @BindToRegistry(value = "adminOpenApi", lazy = true)
+    public AdminOpenApi adminOpenApi(CamelContext camel) {
+        return new AdminOpenApi(camel);
+    }
+
+    @BindToRegistry(value = "conversationBrowser", lazy = true)
+    public ConversationBrowser conversationBrowser(Transactions tx) {
+        return new ConversationBrowser(tx);
+    }
+
+    @BindToRegistry(value = "conversationJson", lazy = true)
+    public ConversationJson conversationJson() {
+        return new ConversationJson();
     }
 }

@@ -50,8 +50,10 @@ public final class DeadLetterStore {
      * @throws AdminBadRequestException when either is not a whole number in range
      */
     public List<DeadLetter> list(String limit, String before) {
-        int pageSize = limit == null || limit.isBlank() ? DEFAULT_LIMIT : (int) number("limit", limit, 1, MAX_LIMIT);
-        long olderThan = before == null || before.isBlank() ? Long.MAX_VALUE : number("before", before, 1, Long.MAX_VALUE);
+        int pageSize = limit == null || limit.isBlank() ? DEFAULT_LIMIT
+                : (int) AdminParameters.wholeNumber("limit", limit, 1, MAX_LIMIT);
+        long olderThan = before == null || before.isBlank() ? Long.MAX_VALUE
+                : AdminParameters.wholeNumber("before", before, 1, Long.MAX_VALUE);
         return tx.inTransaction(c -> Sql.query(c, COLUMNS + """
 
                  where l.replayed_at is null and l.id < ?
@@ -153,18 +155,5 @@ public final class DeadLetterStore {
             // falls through to 404
         }
         throw new DeadLetterNotFoundException(id);
-    }
-
-    private static long number(String name, String value, long min, long max) {
-        try {
-            long n = Long.parseLong(value.strip());
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // falls through to 400
-        }
-        throw new AdminBadRequestException(name + " must be a whole number from " + min
-                + (max == Long.MAX_VALUE ? " up" : " to " + max));
     }
 }

@@ -1,0 +1,47 @@
+package io.atende.admin;
+
+import io.swagger.v3.oas.models.OpenAPI;
+import org.apache.camel.CamelContext;
+import org.apache.camel.model.rest.RestDefinition;
+import org.apache.camel.openapi.BeanConfig;
+import org.apache.camel.openapi.OpenApiHelper;
+import org.apache.camel.openapi.RestOpenApiReader;
+import org.apache.camel.openapi.RestOpenApiSupport;
+import org.apache.camel.spi.RestConfiguration;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GET /admin/openapi.json}: the admin API's OpenAPI 3 document, read from the REST DSL of {@code admin.camel.yaml}
+ * by camel-openapi-java, as its own {@code apiContextPath} endpoint would serve it.
+ * <p>
+ * That endpoint is not used: it is a route of its own which no route configuration reaches, so it cannot require the
+ * admin token. The document is rendered here instead, behind {@code direct:authenticate-admin} like every other admin
+ * operation, and each time it is asked for (routes reloaded in development show at once).
+ */
+public final class AdminOpenApi {
+
+    private final CamelContext camel;
+
+    public AdminOpenApi(CamelContext camel) {
+        this.camel = camel;
+    }
+
+    /** The document as JSON. */
+    public String document() throws Exception {
+        RestConfiguration rest = camel.getRestConfiguration();
+        Map<String, Object> properties = rest.getApiProperties() == null ? Map.of() : rest.getApiProperties();
+        RestOpenApiSupport support = new RestOpenApiSupport();
+        BeanConfig config = new BeanConfig();
+        support.initOpenApi(config, properties);
+        List<RestDefinition> admin = support.getRestDefinitions(camel).stream()
+                .filter(r -> r.getPath() != null && r.getPath().startsWith("/admin"))
+                .toList();
+        OpenAPI api = new RestOpenApiReader().read(camel, admin, config, camel.getName(), camel.getClassResolver());
+        if (!rest.isApiVendorExtension()) {
+            OpenApiHelper.clearVendorExtensions(api);
+        }
+        return RestOpenApiSupport.getJsonFromOpenAPIAsString(api, config);
+    }
+}

@@ -1,0 +1,86 @@
+package io.atende.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.atende.support.LogMask;
+
+import java.time.Instant;
+
+/**
+ * The conversations' JSON answers. Phone numbers (and LIDs) are masked as the logs mask them
+ * ({@code 5521*******21}) unless the query asked for {@code unmask=true}; message texts are shown whole.
+ */
+public final class ConversationJson {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** {@code {"page":1,"pageSize":50,"hasMore":false,"items":[...]}} */
+    public String page(ConversationPage page) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("page", page.query().page());
+        body.put("pageSize", ConversationBrowser.PAGE_SIZE);
+        body.put("hasMore", page.hasMore());
+        ArrayNode items = body.putArray("items");
+        page.items().forEach(s -> items.add(summary(s, page.query().unmask())));
+        return body.toString();
+    }
+
+    /** {@code {"conversation":{...},"hasMore":false,"messages":[...]}}, the messages oldest first. */
+    public String transcript(Transcript transcript) {
+        boolean unmask = transcript.query().unmask();
+        ObjectNode body = JSON.createObjectNode();
+        body.set("conversation", summary(transcript.conversation(), unmask));
+        body.put("pageSize", ConversationBrowser.TRANSCRIPT_SIZE);
+        body.put("hasMore", transcript.hasMore());
+        ArrayNode messages = body.putArray("messages");
+        for (TranscriptMessage m : transcript.messages()) {
+            ObjectNode n = messages.addObject();
+            n.put("id", m.id());
+            n.put("direction", m.direction());
+            n.put("kind", m.kind());
+            n.put("status", m.status());
+            n.put("text", m.text());
+            instant(n, "at", m.at());
+            if (m.partIndex() == null) {
+                n.putNull("partIndex");
+            } else {
+                n.put("partIndex", m.partIndex());
+            }
+            if (m.partCount() == null) {
+                n.putNull("partCount");
+            } else {
+                n.put("partCount", m.partCount());
+            }
+            n.put("ignoreReason", m.ignoreReason());
+            n.put("remoteJid", m.remoteJid() == null ? null : unmask ? m.remoteJid() : LogMask.jid(m.remoteJid()));
+        }
+        return body.toString();
+    }
+
+    private static ObjectNode summary(ConversationSummary s, boolean unmask) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("instance", s.instance());
+        int at = s.contactJid().indexOf('@');
+        String digits = at < 0 ? s.contactJid() : s.contactJid().substring(0, at);
+        n.put("contact", unmask ? digits : LogMask.phone(digits));
+        n.put("contactType", s.contactJid().endsWith("@lid") ? "lid" : "phone");
+        n.put("pushName", s.pushName());
+        n.put("state", s.state());
+        instant(n, "waitingSince", s.waitingSince());
+        instant(n, "lastMessageAt", s.lastMessageAt());
+        ObjectNode counts = n.putObject("counts");
+        counts.put("in", s.messagesIn());
+        counts.put("out", s.messagesOut());
+        counts.put("waiting", s.waiting());
+        return n;
+    }
+
+    private static void instant(ObjectNode n, String name, Instant value) {
+        if (value == null) {
+            n.putNull(name);
+        } else {
+            n.put(name, value.toString());
+        }
+    }
+}
