@@ -52,4 +52,12 @@ public class AdminConfiguration implements CamelConfiguration {
     public ConversationJson conversationJson() {
         return new ConversationJson();
     }
+
+    /** Problem answers for /admin paths and methods no verb takes; follows the context's events from its start. */
+    @BindToRegistry("adminFallback")
+    public AdminFallback adminFallback(CamelContext camel) {
+        AdminFallback fallback = new AdminFallback();
+        camel.getManagementStrategy().addEventNotifier(fallback);
+        return fallback;
+    }
 }

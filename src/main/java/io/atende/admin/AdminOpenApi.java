@@ -1,6 +1,7 @@
 package io.atende.admin;
 
 import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.servers.Server;
 import org.apache.camel.CamelContext;
 import org.apache.camel.model.rest.RestDefinition;
 import org.apache.camel.openapi.BeanConfig;
@@ -9,6 +10,8 @@ import org.apache.camel.openapi.RestOpenApiReader;
 import org.apache.camel.openapi.RestOpenApiSupport;
 import org.apache.camel.spi.RestConfiguration;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -41,6 +44,13 @@ public final class AdminOpenApi {
         OpenAPI api = new RestOpenApiReader().read(camel, admin, config, camel.getName(), camel.getClassResolver());
         if (!rest.isApiVendorExtension()) {
             OpenApiHelper.clearVendorExtensions(api);
+        }
+        // The paths are whole (/admin/...) and relative to wherever the caller reached the gateway; without a host
+        // the reader would name the server "http://null".
+        api.setServers(List.of(new Server().url("/")));
+        // Each rest block of admin.camel.yaml requires the admin token; the document says it once.
+        if (api.getSecurity() != null) {
+            api.setSecurity(new ArrayList<>(new LinkedHashSet<>(api.getSecurity())));
         }
         return RestOpenApiSupport.getJsonFromOpenAPIAsString(api, config);
     }

@@ -1,0 +1,90 @@
+package io.atende.admin;
+
+import io.atende.support.HttpProblem;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The problem+json answer for requests under {@code /admin} that no REST verb takes: 404 for an unknown path, 405 for
+ * a path a verb serves, asked with another method. No Camel route sees these requests, so {@code http-errors} cannot
+ * answer them, and Vert.x would answer an HTML 404 or an empty 405.
+ * <p>
+ * Once the context has started, a last-resort Vert.x route on {@code /admin/*} (after every route, so the REST verbs,
+ * even those added later by a route reload, come first) answers them. The HTTP server's own 404 and 405 handlers are
+ * out of reach (Camel's server keeps its root router private), so the 405 is decided here from the router's routes:
+ * another route's path matches, and {@code Allow} lists that route's methods. The body says nothing about the API, and no request header is copied back.
+ */
+public final class AdminFallback extends EventNotifierSupport {
+
+    static final HttpProblem NOT_FOUND = HttpProblem.of(404, "not_found", null);
+    static final HttpProblem METHOD_NOT_ALLOWED = HttpProblem.of(405, "method_not_allowed", null);
+
+    private static final Pattern PATH_PARAMETER = Pattern.compile(":[^/]+");
+
+    @Override
+    public boolean isEnabled(CamelEvent event) {
+        return event instanceof CamelEvent.CamelContextStartedEvent;
+    }
+
+    @Override
+    public void notify(CamelEvent event) {
+        install(((CamelEvent.CamelContextStartedEvent) event).getContext());
+    }
+
+    private static void install(CamelContext camel) {
+        for (Router router : camel.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
+            Route[] fallback = new Route[1];
+            fallback[0] = router.route("/admin*").last().handler(ctx -> {
+                String path = ctx.normalizedPath();
+                if (!path.equals("/admin") && !path.startsWith("/admin/")) {
+                    ctx.next(); // e.g. /administrator: not ours
+                    return;
+                }
+                String allowed = router.getRoutes().stream()
+                        .filter(r -> r != fallback[0] && r.getPath() != null && !r.isRegexPath()
+                                && r.methods() != null && matches(r.getPath(), path))
+                        .flatMap(r -> r.methods().stream()).map(HttpMethod::name).distinct().sorted()
+                        .collect(Collectors.joining(", "));
+                if (allowed.isEmpty()) {
+                    answer(ctx, NOT_FOUND);
+                } else {
+                    ctx.response().putHeader("Allow", allowed);
+                    answer(ctx, METHOD_NOT_ALLOWED);
+                }
+            });
+        }
+    }
+
+    /** Whether a Vert.x route path ({@code /admin/dead-letters/:id}, or a prefix ending in {@code *}) takes the path. */
+    static boolean matches(String routePath, String path) {
+        if (routePath.endsWith("*")) {
+            return path.startsWith(routePath.substring(0, routePath.length() - 1));
+        }
+        String[] template = routePath.split("/", -1);
+        String[] actual = path.split("/", -1);
+        if (template.length != actual.length) {
+            return false;
+        }
+        for (int i = 0; i < template.length; i++) {
+            boolean parameter = PATH_PARAMETER.matcher(template[i]).matches() && !actual[i].isEmpty();
+            if (!parameter && !template[i].equals(actual[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void answer(RoutingContext ctx, HttpProblem problem) {
+        ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", "application/problem+json")
+                .end(problem.json());
+    }
+}
