@@ -60,4 +60,10 @@ public class AdminConfiguration implements CamelConfiguration {
         camel.getManagementStrategy().addEventNotifier(fallback);
         return fallback;
     }
+
+    /** What the admin verbs' platform-http endpoints let out (restConfiguration's headerFilterStrategy). */
+    @BindToRegistry(value = "adminResponseHeaders", lazy = true)
+    public AdminResponseHeaders adminResponseHeaders() {
+        return new AdminResponseHeaders();
+    }
 }
