@@ -50,7 +50,7 @@ public final class AdminFallback extends EventNotifierSupport {
                     return;
                 }
                 String allowed = router.getRoutes().stream()
-                        .filter(r -> r != fallback[0] && r.getPath() != null && !r.isRegexPath()
+                        .filter(r -> r != fallback[0] && r.getPath() != null
                                 && r.methods() != null && matches(r.getPath(), path))
                         .flatMap(r -> r.methods().stream()).map(HttpMethod::name).distinct().sorted()
                         .collect(Collectors.joining(", "));
