@@ -21,32 +21,47 @@ import java.util.stream.Collectors;
  * Once the context has started, a last-resort Vert.x route on {@code /admin/*} (after every route, so the REST verbs,
  * even those added later by a route reload, come first) answers them. The HTTP server's own 404 and 405 handlers are
  * out of reach (Camel's server keeps its root router private), so the 405 is decided here from the router's routes:
- * another route's path matches, and {@code Allow} lists that route's methods. The body says nothing about the API, and no request header is copied back.
+ * another route's path matches, and {@code Allow} lists that route's methods. Once the gateway is stopping, the
+ * answer is the shutdown's 503 instead (the verbs' routes stop before the HTTP server does). The body says nothing about the API, and no request header is copied back.
  */
 public final class AdminFallback extends EventNotifierSupport {
 
     static final HttpProblem NOT_FOUND = HttpProblem.of(404, "not_found", null);
     static final HttpProblem METHOD_NOT_ALLOWED = HttpProblem.of(405, "method_not_allowed", null);
+    static final HttpProblem SHUTTING_DOWN = HttpProblem.shuttingDown();
 
     private static final Pattern PATH_PARAMETER = Pattern.compile(":[^/]+");
 
+    /** Set from the first stopping event: the verbs' routes go before the HTTP server does. */
+    private volatile boolean stopping;
+
     @Override
     public boolean isEnabled(CamelEvent event) {
-        return event instanceof CamelEvent.CamelContextStartedEvent;
+        return event instanceof CamelEvent.CamelContextStartedEvent || event instanceof CamelEvent.CamelContextStoppingEvent;
     }
 
     @Override
     public void notify(CamelEvent event) {
-        install(((CamelEvent.CamelContextStartedEvent) event).getContext());
+        if (event instanceof CamelEvent.CamelContextStartedEvent started) {
+            install(started.getContext());
+        } else {
+            stopping = true;
+        }
     }
 
-    private static void install(CamelContext camel) {
+    private void install(CamelContext camel) {
         for (Router router : camel.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
             Route[] fallback = new Route[1];
             fallback[0] = router.route("/admin*").last().handler(ctx -> {
                 String path = ctx.normalizedPath();
                 if (!path.equals("/admin") && !path.startsWith("/admin/")) {
                     ctx.next(); // e.g. /administrator: not ours
+                    return;
+                }
+                if (stopping) {
+                    // the verb's route may be gone already: not a 404, the caller retries against the restarted gateway
+                    ctx.response().putHeader("Retry-After", String.valueOf(SHUTTING_DOWN.retryAfterSeconds()));
+                    answer(ctx, SHUTTING_DOWN);
                     return;
                 }
                 String allowed = router.getRoutes().stream()

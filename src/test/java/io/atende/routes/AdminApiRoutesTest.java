@@ -263,7 +263,42 @@ class AdminApiRoutesTest extends RouteTestSupport {
                 .hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
     }
 
+    @Test
+    void onceTheGatewayIsStoppingAnAdminPathNoRouteServesAnymoreIs503() throws Exception {
+        startCamel();
+        AdminFallbackProbe.stopping(context);
+        context.getRouteController().stopRoute("rest-list-dead-letters");
+
+        HttpResponse<String> gone = send("GET", "/admin/dead-letters", ADMIN_TOKEN, null);
+        assertThat(problem(gone, 503).get("error").asText()).isEqualTo("unavailable");
+        assertThat(gone.headers().firstValue("Retry-After")).hasValue("10");
+        // Verbs still running answer as usual.
+        assertThat(send("GET", "/admin/conversations", ADMIN_TOKEN, null).statusCode()).isEqualTo(200);
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /** Tells the fallback the context is stopping, as Camel does at the first step of a shutdown. */
+    static final class AdminFallbackProbe {
+        static void stopping(org.apache.camel.CamelContext camel) {
+            camel.getRegistry().lookupByNameAndType("adminFallback", io.atende.admin.AdminFallback.class)
+                    .notify(new org.apache.camel.spi.CamelEvent.CamelContextStoppingEvent() {
+                        @Override
+                        public org.apache.camel.CamelContext getContext() {
+                            return camel;
+                        }
+
+                        @Override
+                        public long getTimestamp() {
+                            return 0;
+                        }
+
+                        @Override
+                        public void setTimestamp(long timestamp) {
+                        }
+                    });
+        }
+    }
 
     /**
      * A test-only stand-in for the profiles' direct routes (which this test does not depend on), following the
