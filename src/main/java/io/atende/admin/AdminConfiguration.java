@@ -66,4 +66,9 @@ public class AdminConfiguration implements CamelConfiguration {
     public AdminResponseHeaders adminResponseHeaders() {
         return new AdminResponseHeaders();
     }
+
+    @BindToRegistry(value = "adminRequestGuard", lazy = true)
+    public AdminRequestGuard adminRequestGuard() {
+        return new AdminRequestGuard();
+    }
 }

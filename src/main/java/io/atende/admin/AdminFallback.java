@@ -10,8 +10,8 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
 
+import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * The problem+json answer for requests under {@code /admin} that no REST verb takes: 404 for an unknown path, 405 for
@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * Once the context has started, a last-resort Vert.x route on {@code /admin/*} (after every route, so the REST verbs,
  * even those added later by a route reload, come first) answers them. The HTTP server's own 404 and 405 handlers are
  * out of reach (Camel's server keeps its root router private), so the 405 is decided here from the router's routes:
- * another route's path matches, and {@code Allow} lists that route's methods. Once the gateway is stopping, the
+ * another route's path matches, and {@code Allow} lists that route's methods; when one takes the method, its
+ * {@code consumes} or {@code produces} did not match: 415, or 406 for an Accept without JSON. Once the gateway is stopping, the
  * answer is the shutdown's 503 instead (the verbs' routes stop before the HTTP server does). The body says nothing about the API, and no request header is copied back.
  */
 public final class AdminFallback extends EventNotifierSupport {
@@ -29,6 +30,9 @@ public final class AdminFallback extends EventNotifierSupport {
     static final HttpProblem NOT_FOUND = HttpProblem.of(404, "not_found", null);
     static final HttpProblem METHOD_NOT_ALLOWED = HttpProblem.of(405, "method_not_allowed", null);
     static final HttpProblem SHUTTING_DOWN = HttpProblem.shuttingDown();
+    static final HttpProblem UNSUPPORTED_MEDIA_TYPE = HttpProblem.of(415, "unsupported_media_type",
+            "send the body as application/json");
+    static final HttpProblem NOT_ACCEPTABLE = HttpProblem.of(406, "not_acceptable", "the answer is application/json");
 
     private static final Pattern PATH_PARAMETER = Pattern.compile(":[^/]+");
 
@@ -64,16 +68,18 @@ public final class AdminFallback extends EventNotifierSupport {
                     answer(ctx, SHUTTING_DOWN);
                     return;
                 }
-                String allowed = router.getRoutes().stream()
+                List<String> allowed = router.getRoutes().stream()
                         .filter(r -> r != fallback[0] && r.getPath() != null
                                 && r.methods() != null && matches(r.getPath(), path))
-                        .flatMap(r -> r.methods().stream()).map(HttpMethod::name).distinct().sorted()
-                        .collect(Collectors.joining(", "));
+                        .flatMap(r -> r.methods().stream()).map(HttpMethod::name).distinct().sorted().toList();
                 if (allowed.isEmpty()) {
                     answer(ctx, NOT_FOUND);
-                } else {
-                    ctx.response().putHeader("Allow", allowed);
+                } else if (!allowed.contains(ctx.request().method().name())) {
+                    ctx.response().putHeader("Allow", String.join(", ", allowed));
                     answer(ctx, METHOD_NOT_ALLOWED);
+                } else {
+                    // The verb's route is there for this method: its consumes or produces did not match.
+                    answer(ctx, acceptsJson(ctx.request().getHeader("Accept")) ? UNSUPPORTED_MEDIA_TYPE : NOT_ACCEPTABLE);
                 }
             });
         }
@@ -96,6 +102,15 @@ public final class AdminFallback extends EventNotifierSupport {
             }
         }
         return true;
+    }
+
+    /** Whether an Accept header (absent: anything) takes the admin API's JSON. */
+    static boolean acceptsJson(String accept) {
+        if (accept == null || accept.isBlank()) {
+            return true;
+        }
+        String a = accept.toLowerCase(java.util.Locale.ROOT);
+        return a.contains("json") || a.contains("*/*") || a.contains("application/*");
     }
 
     private static void answer(RoutingContext ctx, HttpProblem problem) {

@@ -257,10 +257,40 @@ class AdminApiRoutesTest extends RouteTestSupport {
                     + "\"title\":\"Method Not Allowed\",\"status\":405,\"error\":\"method_not_allowed\"}");
             assertThat(refused.headers().firstValue("Allow")).as(wrong.getKey()).hasValue(wrong.getValue());
         }
+        // A verb that takes the method but not the body's type (consumes), or whose JSON the caller does not accept.
+        HttpResponse<String> textBody = send("PUT", "/admin/instances/loja", ADMIN_TOKEN, "enabled", "Content-Type", "text/plain");
+        assertThat(problem(textBody, 415).toString()).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Unsupported Media Type\","
+                + "\"status\":415,\"error\":\"unsupported_media_type\",\"detail\":\"send the body as application/json\"}");
+        problem(send("PATCH", "/admin/instances/loja", ADMIN_TOKEN, "{}"), 415);
+        assertThat(problem(send("GET", "/admin/conversations", ADMIN_TOKEN, null, "Accept", "text/html"), 406)
+                .get("error").asText()).isEqualTo("not_acceptable");
+        assertThat(send("GET", "/admin/conversations", ADMIN_TOKEN, null, "Accept", "text/html, */*;q=0.8").statusCode())
+                .isEqualTo(200);
         // Other paths keep Vert.x's answers.
         assertThat(send("GET", "/administrator", null, null).statusCode()).isEqualTo(404);
         assertThat(send("GET", "/administrator", null, null).headers().firstValue("Content-Type"))
                 .hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
+    }
+
+    @Test
+    void aQueryStringCannotChangeAPathParameterOrARequestHeader() throws Exception {
+        stubInstanceRoutes();
+        startCamel();
+
+        Map<String, String> refused = Map.of(
+                "PUT /admin/instances/loja?instance=outra", "instance must be given once",
+                "GET /admin/conversations/loja/5521987654321?contact=1", "contact must be given once",
+                "PATCH /admin/instances/loja?If-Match=%223%22", "If-Match is a header, not a query parameter",
+                "DELETE /admin/instances/loja?X-Changed-By=eve", "X-Changed-By is a header, not a query parameter",
+                "GET /admin/conversations?state=idle&state=waiting", "state must be given once");
+        for (var request : refused.entrySet()) {
+            String[] r = request.getKey().split(" ");
+            assertThat(problem(send(r[0], r[1], ADMIN_TOKEN, "{}", "Content-Type", "application/json"), 400)
+                    .get("detail").asText()).as(request.getKey()).isEqualTo(request.getValue());
+        }
+        assertThat(getMockEndpoint("mock:stub-reached").getReceivedCounter()).isZero();
+        // Without the token it is still a 401 first.
+        problem(send("PUT", "/admin/instances/loja?instance=outra", null, "{}", "Content-Type", "application/json"), 401);
     }
 
     @Test
