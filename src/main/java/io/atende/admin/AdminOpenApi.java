@@ -11,6 +11,7 @@ import org.apache.camel.openapi.RestOpenApiSupport;
 import org.apache.camel.spi.RestConfiguration;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,9 +39,15 @@ public final class AdminOpenApi {
         RestOpenApiSupport support = new RestOpenApiSupport();
         BeanConfig config = new BeanConfig();
         support.initOpenApi(config, properties);
-        List<RestDefinition> admin = support.getRestDefinitions(camel).stream()
-                .filter(r -> r.getPath() != null && r.getPath().startsWith("/admin"))
-                .toList();
+        // A route reload (dev mode) adds the file's rest blocks to the model again and leaves the old ones there: the
+        // latest block of each id is the one the verbs serve.
+        Map<Object, RestDefinition> latest = new LinkedHashMap<>();
+        for (RestDefinition r : support.getRestDefinitions(camel)) {
+            if (r.getPath() != null && r.getPath().startsWith("/admin")) {
+                latest.put(r.getId() == null ? new Object() : r.getId(), r);
+            }
+        }
+        List<RestDefinition> admin = List.copyOf(latest.values());
         OpenAPI api = new RestOpenApiReader().read(camel, admin, config, camel.getName(), camel.getClassResolver());
         if (!rest.isApiVendorExtension()) {
             OpenApiHelper.clearVendorExtensions(api);
