@@ -22,8 +22,9 @@ import java.util.regex.Pattern;
  * even those added later by a route reload, come first) answers them. The HTTP server's own 404 and 405 handlers are
  * out of reach (Camel's server keeps its root router private), so the 405 is decided here from the router's routes:
  * another route's path matches, and {@code Allow} lists that route's methods; when one takes the method, its
- * {@code consumes} or {@code produces} did not match: 415, or 406 for an Accept without JSON. Once the gateway is stopping, the
- * answer is the shutdown's 503 instead (the verbs' routes stop before the HTTP server does). The body says nothing about the API, and no request header is copied back.
+ * {@code consumes} or {@code produces} did not match: 415, or 406 for an Accept without JSON. Once the gateway is
+ * stopping, the answer is the shutdown's 503 instead (the verbs' routes stop before the HTTP server does). The body
+ * says nothing about the API, and no request header is copied back.
  */
 public final class AdminFallback extends EventNotifierSupport {
 
@@ -41,7 +42,8 @@ public final class AdminFallback extends EventNotifierSupport {
 
     @Override
     public boolean isEnabled(CamelEvent event) {
-        return event instanceof CamelEvent.CamelContextStartedEvent || event instanceof CamelEvent.CamelContextStoppingEvent;
+        return event instanceof CamelEvent.CamelContextStartedEvent
+                || event instanceof CamelEvent.CamelContextStoppingEvent;
     }
 
     @Override
@@ -79,13 +81,14 @@ public final class AdminFallback extends EventNotifierSupport {
                     answer(ctx, METHOD_NOT_ALLOWED);
                 } else {
                     // The verb's route is there for this method: its consumes or produces did not match.
-                    answer(ctx, acceptsJson(ctx.request().getHeader("Accept")) ? UNSUPPORTED_MEDIA_TYPE : NOT_ACCEPTABLE);
+                    boolean json = acceptsJson(ctx.request().getHeader("Accept"));
+                    answer(ctx, json ? UNSUPPORTED_MEDIA_TYPE : NOT_ACCEPTABLE);
                 }
             });
         }
     }
 
-    /** Whether a Vert.x route path ({@code /admin/dead-letters/:id}, or a prefix ending in {@code *}) takes the path. */
+    /** Whether a Vert.x route path ({@code /admin/dead-letters/:id}, or a prefix ending in *) takes the path. */
     static boolean matches(String routePath, String path) {
         if (routePath.endsWith("*")) {
             return path.startsWith(routePath.substring(0, routePath.length() - 1));

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code GET /admin/openapi.json}: the admin API's OpenAPI 3 document, read from the REST DSL of {@code admin.camel.yaml}
+ * {@code GET /admin/openapi.json}: the admin API's OpenAPI 3 document, read from the REST DSL of admin.camel.yaml
  * by camel-openapi-java, as its own {@code apiContextPath} endpoint would serve it.
  * <p>
  * That endpoint is not used: it is a route of its own which no route configuration reaches, so it cannot require the

@@ -77,9 +77,11 @@ public final class ConversationBrowser {
         if (wanted != null && !STATES.contains(wanted.toLowerCase(Locale.ROOT))) {
             throw new AdminBadRequestException("state must be waiting, answering or idle");
         }
-        int number = AdminParameters.text(page) == null ? 1 : (int) AdminParameters.wholeNumber("page", page, 1, MAX_PAGE);
-        return new ConversationQuery(AdminParameters.text(instance), wanted == null ? null : wanted.toLowerCase(Locale.ROOT),
-                AdminParameters.text(q), number, AdminParameters.flag("unmask", unmask));
+        int number = AdminParameters.text(page) == null ? 1
+                : (int) AdminParameters.wholeNumber("page", page, 1, MAX_PAGE);
+        String apiState = wanted == null ? null : wanted.toLowerCase(Locale.ROOT);
+        return new ConversationQuery(AdminParameters.text(instance), apiState, AdminParameters.text(q), number,
+                AdminParameters.flag("unmask", unmask));
     }
 
     /** One page of conversations, newest activity first. */
