@@ -331,11 +331,15 @@ class AdminApiRoutesTest extends RouteTestSupport {
     }
 
     /**
-     * A test-only stand-in for the profiles' direct routes (which this test does not depend on), following the
-     * admin routes' pattern: http-errors, the token first, the JSON answer's headers last. It echoes what reached it
-     * ({@code X-Stub-Status} sets the status, {@code X-Stub-Throw} makes it fail with that status).
+     * A test-only stand-in for the profiles' direct routes, in their place (this test is about the verbs' wiring; the
+     * profile routes have their own tests), following the admin routes' pattern: http-errors, the token first, the
+     * JSON answer's headers last. It echoes what reached it ({@code X-Stub-Status} sets the status,
+     * {@code X-Stub-Throw} makes it fail with that status).
      */
     void stubInstanceRoutes() throws Exception {
+        for (String route : INSTANCE_ROUTES) {
+            advise(route, a -> a.replaceFromWith("direct:replaced-by-stub-" + route));
+        }
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
