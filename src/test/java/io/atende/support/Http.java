@@ -26,6 +26,29 @@ public final class Http {
         return send(b.build());
     }
 
+    /**
+     * Any method, as an admin client calls the gateway.
+     *
+     * @param bearer  sent as {@code Authorization: Bearer ...}; null: no credential
+     * @param body    null: no body; else sent with {@code Content-Type: application/json} unless a header says otherwise
+     * @param headers name, value, name, value...
+     */
+    public static HttpResponse<String> send(String method, String url, String bearer, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.setHeader(headers[i], headers[i + 1]);
+        }
+        return send(b.build());
+    }
+
     public static HttpResponse<String> get(String url) {
         return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build());
     }
