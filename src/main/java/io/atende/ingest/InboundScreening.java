@@ -2,12 +2,10 @@ package io.atende.ingest;
 
 import io.atende.ingest.InboundEvent.IgnoreReason;
 import io.atende.profile.EffectiveProfile;
-import io.atende.profile.JidPattern;
 import io.atende.store.Sql;
 import io.atende.store.Transactions;
 
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -55,10 +53,10 @@ public final class InboundScreening {
         Set<String> addresses = null;
         if (!p.ignoreJids().isEmpty() || !p.allowJids().isEmpty()) {
             addresses = addresses(e);
-            if (matchesAny(p.ignoreJids(), addresses)) {
+            if (p.ignores(addresses)) {
                 return e.ignoredBecause(IgnoreReason.IGNORE_LIST);
             }
-            if (!p.allowJids().isEmpty() && !matchesAny(p.allowJids(), addresses)) {
+            if (!p.allows(addresses)) {
                 return e.ignoredBecause(IgnoreReason.NOT_ALLOWED);
             }
         }
@@ -67,17 +65,6 @@ public final class InboundScreening {
             return e.ignoredBecause(IgnoreReason.NO_TRIGGER);
         }
         return e;
-    }
-
-    private static boolean matchesAny(List<JidPattern> patterns, Set<String> addresses) {
-        for (JidPattern pattern : patterns) {
-            for (String a : addresses) {
-                if (pattern.matches(a)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /**

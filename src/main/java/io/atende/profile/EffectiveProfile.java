@@ -1,5 +1,6 @@
 package io.atende.profile;
 
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -58,13 +59,21 @@ public record EffectiveProfile(String instance, long version, boolean enabled, S
      * @param addresses every address the contact is known by (chat JID, phone JID, LID), nulls allowed
      */
     public boolean answers(String... addresses) {
-        if (matchesAny(ignoreJids, addresses)) {
-            return false;
-        }
+        List<String> all = java.util.Arrays.asList(addresses);
+        return !ignores(all) && allows(all);
+    }
+
+    /** {@code ignoreJids} matches one of the contact's addresses. */
+    public boolean ignores(Collection<String> addresses) {
+        return matchesAny(ignoreJids, addresses);
+    }
+
+    /** {@code allowJids} is empty, or matches one of the contact's addresses. */
+    public boolean allows(Collection<String> addresses) {
         return allowJids.isEmpty() || matchesAny(allowJids, addresses);
     }
 
-    private static boolean matchesAny(List<JidPattern> patterns, String... addresses) {
+    private static boolean matchesAny(List<JidPattern> patterns, Collection<String> addresses) {
         for (JidPattern p : patterns) {
             for (String a : addresses) {
                 if (p.matches(a)) {
