@@ -191,6 +191,12 @@ class WebhookRoutesTest extends RouteTestSupport {
                 badRequest("webhook body needs a non-blank string 'instance'"));
         assertProblem(postWebhook("{\"event\":\"messages.upsert\",\"instance\":\"loja\",\"data\":{\"key\":{}}}"), 400,
                 badRequest("messages.upsert needs a non-blank string 'data.key.id'"));
+        // A form-encoded body (curl -d sends that type) is a malformed webhook, not a 500: the webhook endpoints do not
+        // turn it into a Map, and Vert.x hands such a body over without its bytes.
+        for (String path : new String[]{"/webhooks/evolution", "/webhooks/evolution/messages-upsert"}) {
+            assertProblem(Http.send("POST", baseUrl() + path, WEBHOOK_TOKEN, "{",
+                    "Content-Type", "application/x-www-form-urlencoded"), 400, badRequest("webhook body is empty"));
+        }
         assertThat(column("select count(*) from messages")).containsExactly("0");
     }
 
