@@ -50,6 +50,7 @@ public final class InboundStore {
     private final String mediaNotice;
     private final BusyNotice busy;
     private final GroupCommit<InboundEvent, IngestOutcome> commits;
+    private volatile java.time.Clock clock = java.time.Clock.systemUTC();
     /** Each number's notice texts (its profile's); empty: that notice is off for the number. */
     private volatile Function<String, InstanceProfile.Texts> texts;
 
@@ -210,7 +211,7 @@ public final class InboundStore {
         // One limit for the batch (the function takes one): counted when any of its numbers has a busy notice.
         boolean anyBusyText = events.stream().anyMatch(e -> !busyText(e.instance()).isEmpty());
         int busyLimit = anyBusyText ? busyCountLimit(busy.thresholdSeconds(), slots, meanSeconds) : 0;
-        record Row(Long messageId, long conversationId, String contact, Long ahead, Long inFlight) {
+        record Row(Long messageId, long conversationId, String contact, Long ahead, Long inFlight, String status) {
         }
         int n = events.size();
         String[] instance = new String[n], phone = new String[n], lid = new String[n], other = new String[n],
@@ -231,12 +232,12 @@ public final class InboundStore {
             sentAt[i] = e.sentAt();
         }
         List<Row> rows = Sql.query(c, """
-                select message_id, conversation_id, contact_jid, busy_ahead, busy_in_flight
-                  from atende_ingest_texts(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::integer)
+                select message_id, conversation_id, contact_jid, busy_ahead, busy_in_flight, status
+                  from atende_ingest_texts(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::integer, ?)
                  order by ord""",
                 rs -> new Row(rs.getObject(1, Long.class), rs.getLong(2), rs.getString(3),
-                        rs.getObject(4, Long.class), rs.getObject(5, Long.class)),
-                instance, phone, lid, other, push, waId, remote, type, text, sentAt, busyLimit);
+                        rs.getObject(4, Long.class), rs.getObject(5, Long.class), rs.getString(6)),
+                instance, phone, lid, other, push, waId, remote, type, text, sentAt, busyLimit, clock.instant());
         List<IngestOutcome> out = new ArrayList<>(n);
         // Two texts of one conversation in one batch both see "not noticed yet": the notice is still once per wait.
         Set<Long> noticed = new HashSet<>();

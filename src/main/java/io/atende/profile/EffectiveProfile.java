@@ -10,12 +10,53 @@ import java.util.List;
  * @param version       the stored profile's version; 0 without a profile
  * @param webhookToken  this instance's own webhook token, or null (the global token authenticates it)
  * @param texts         resolved texts; an empty string means "send nothing"
+ * @param handoff       when a human takes over, and who is told
+ * @param optOut        the customer's stop and resume words
+ * @param hours         business hours and their policy
+ * @param notifyText    the message to {@code handoff.notifyNumber} ({@code {contact}}, {@code {name}})
  */
 public record EffectiveProfile(String instance, long version, boolean enabled, String displayName,
                                String systemPrompt, String facts, String model, double temperature, int numPredict,
                                int historyTurns, InstanceProfile.Texts texts, TriggerRule trigger,
                                List<JidPattern> ignoreJids, List<JidPattern> allowJids, long debounceMs,
-                               String evolutionBaseUrl, String evolutionApiKey, String webhookToken) {
+                               String evolutionBaseUrl, String evolutionApiKey, String webhookToken,
+                               Handoff handoff, OptOut optOut, BusinessHours hours, String notifyText) {
+
+    /**
+     * @param pause         how long the bot stays quiet after the operator's last message, or after a handoff
+     * @param keywords      a customer message mentioning one of these asks for a human
+     * @param resumeKeyword the operator's message that gives the conversation back to the bot
+     * @param notifyJid     the WhatsApp JID told about each customer handoff, or null
+     */
+    public record Handoff(java.time.Duration pause, Keywords keywords, String resumeKeyword, String notifyJid) {
+
+        /** The operator typed the resume keyword: the whole message, ignoring case, accents and surrounding spaces. */
+        public boolean isResume(String operatorText) {
+            return operatorText != null && !resumeKeyword.isBlank()
+                    && plain(operatorText).equals(plain(resumeKeyword));
+        }
+
+        private static String plain(String s) {
+            return java.text.Normalizer.normalize(s.strip().toLowerCase(java.util.Locale.ROOT),
+                    java.text.Normalizer.Form.NFD).replaceAll("\\p{M}+", "");
+        }
+    }
+
+    /**
+     * @param stop   a customer message that is one of these opts out
+     * @param resume one that is one of these opts in again
+     */
+    public record OptOut(Keywords stop, Keywords resume) {
+    }
+
+    /** {@code handoff.notifyNumber} as a JID: its digits at {@code s.whatsapp.net}; null when not set. */
+    public static String notifyJid(String number) {
+        if (number == null || number.isBlank()) {
+            return null;
+        }
+        String digits = number.replaceAll("[^0-9]", "");
+        return digits.isEmpty() ? null : digits + "@s.whatsapp.net";
+    }
 
     /**
      * @throws IllegalArgumentException when the profile holds a bad trigger or JID pattern (the admin API and the
@@ -23,6 +64,10 @@ public record EffectiveProfile(String instance, long version, boolean enabled, S
      */
     public static EffectiveProfile resolve(String instance, long version, InstanceProfile p, ProfileDefaults d) {
         InstanceProfile.Texts t = p.texts() == null ? new InstanceProfile.Texts(null, null, null) : p.texts();
+        ProfileDefaults.Quiet q = d.quiet();
+        InstanceProfile.Handoff h = p.handoff() == null ? new InstanceProfile.Handoff(null, null, null, null)
+                : p.handoff();
+        InstanceProfile.OptOut o = p.optOut() == null ? new InstanceProfile.OptOut(null, null) : p.optOut();
         InstanceProfile.Evolution e = p.evolution() == null ? new InstanceProfile.Evolution(null, null, null)
                 : p.evolution();
         return new EffectiveProfile(instance, version,
@@ -37,14 +82,30 @@ public record EffectiveProfile(String instance, long version, boolean enabled, S
                 new InstanceProfile.Texts(
                         t.fallback() == null ? d.fallbackText() : t.fallback().strip(),
                         t.busy() == null ? d.busyText() : t.busy().strip(),
-                        t.media() == null ? d.mediaText() : t.media().strip()),
+                        t.media() == null ? d.mediaText() : t.media().strip(),
+                        t.handoff() == null ? q.handoffText() : t.handoff().strip(),
+                        t.optOutConfirm() == null ? q.optOutConfirmText() : t.optOutConfirm().strip(),
+                        t.optInConfirm() == null ? q.optInConfirmText() : t.optInConfirm().strip(),
+                        t.outOfHours() == null ? q.outOfHoursText() : t.outOfHours().strip()),
                 TriggerRule.of(p.trigger()),
                 patterns(p.ignoreJids()),
                 patterns(p.allowJids()),
                 p.debounceMs() == null ? d.debounceMs() : p.debounceMs(),
                 stripSlash(or(e.baseUrl(), d.evolutionBaseUrl())),
                 e.apiKey() == null ? d.evolutionApiKey() : e.apiKey(),
-                e.webhookToken() == null || e.webhookToken().isBlank() ? null : e.webhookToken());
+                e.webhookToken() == null || e.webhookToken().isBlank() ? null : e.webhookToken(),
+                new Handoff(minutes(h.pauseMinutes() == null ? q.pauseMinutes() : h.pauseMinutes()),
+                        Keywords.of(h.keywords() == null ? q.handoffKeywords() : h.keywords()),
+                        h.resumeKeyword() == null ? q.resumeKeyword() : h.resumeKeyword().strip(),
+                        notifyJid(h.notifyNumber())),
+                new OptOut(Keywords.of(o.stopKeywords() == null ? q.stopKeywords() : o.stopKeywords()),
+                        Keywords.of(o.resumeKeywords() == null ? q.optInKeywords() : o.resumeKeywords())),
+                BusinessHours.of(p.hours(), q.timeZone(), q.outOfHoursPolicy()),
+                q.notifyText());
+    }
+
+    private static java.time.Duration minutes(double minutes) {
+        return java.time.Duration.ofMillis(Math.round(minutes * 60_000));
     }
 
     /** An instance without a profile: the environment's settings. */

@@ -21,15 +21,18 @@ import java.util.List;
  * @param allowJids    when not empty, the only contacts answered
  * @param debounceMs   quiet time after the customer's last message before the LLM is asked
  * @param evolution    another Evolution server, key or webhook token for this number
+ * @param handoff      when a human attendant takes the conversation over
+ * @param optOut       the customer's words to stop and resume the bot
+ * @param hours        business hours and what happens outside them
  */
 public record InstanceProfile(Boolean enabled, String displayName, String systemPrompt, String facts, String model,
                               Double temperature, Integer numPredict, Integer historyTurns, Texts texts,
                               Trigger trigger, List<String> ignoreJids, List<String> allowJids, Long debounceMs,
-                              Evolution evolution) {
+                              Evolution evolution, Handoff handoff, OptOut optOut, Hours hours) {
 
     /** An empty profile: every setting from the environment. */
     public static final InstanceProfile EMPTY = new InstanceProfile(null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null);
 
     public InstanceProfile {
         ignoreJids = ignoreJids == null ? null : List.copyOf(ignoreJids);
@@ -42,9 +45,57 @@ public record InstanceProfile(Boolean enabled, String displayName, String system
      *
      * @param fallback sent when the LLM fails or its breaker is open
      * @param busy     the busy notice; {@code {position}} is the customer's place in the queue
-     * @param media    sent for audio, stickers and media without a caption
+     * @param media         sent for audio, stickers and media without a caption
+     * @param handoff       sent once when the customer asks for a human
+     * @param optOutConfirm sent when the customer opts out
+     * @param optInConfirm  sent when the customer opts in again
+     * @param outOfHours    sent once per closed period (its policy permitting)
      */
-    public record Texts(String fallback, String busy, String media) {
+    public record Texts(String fallback, String busy, String media, String handoff, String optOutConfirm,
+                        String optInConfirm, String outOfHours) {
+
+        /** The notices of the pipeline (fallback, busy, media), the others from the defaults. */
+        public Texts(String fallback, String busy, String media) {
+            this(fallback, busy, media, null, null, null, null);
+        }
+    }
+
+    /**
+     * @param pauseMinutes  how long the bot stays quiet after the operator's last message (decimals accepted)
+     * @param keywords      words or phrases with which a customer asks for a human
+     * @param resumeKeyword typed by the operator to give the conversation back to the bot at once
+     * @param notifyNumber  a WhatsApp number told when a customer asks for a human
+     */
+    public record Handoff(Double pauseMinutes, List<String> keywords, String resumeKeyword, String notifyNumber) {
+        public Handoff {
+            keywords = keywords == null ? null : List.copyOf(keywords);
+        }
+    }
+
+    /**
+     * @param stopKeywords   a customer message equal to one of these (normalised) opts the customer out
+     * @param resumeKeywords and one equal to one of these opts them in again
+     */
+    public record OptOut(List<String> stopKeywords, List<String> resumeKeywords) {
+        public OptOut {
+            stopKeywords = stopKeywords == null ? null : List.copyOf(stopKeywords);
+            resumeKeywords = resumeKeywords == null ? null : List.copyOf(resumeKeywords);
+        }
+    }
+
+    /**
+     * @param timeZone         an IANA zone, e.g. {@code America/Sao_Paulo}
+     * @param weekly           open intervals per day: {@code {"mon": ["09:00-12:00", "13:00-18:00"], ...}}; a day
+     *                         absent is closed; without {@code weekly} the number is always open
+     * @param holidays         ISO dates ({@code 2026-12-25}) closed all day
+     * @param outOfHoursPolicy {@code answer}, {@code notice-and-answer} or {@code notice-only}
+     */
+    public record Hours(String timeZone, java.util.Map<String, List<String>> weekly, List<String> holidays,
+                        String outOfHoursPolicy) {
+        public Hours {
+            weekly = weekly == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(weekly));
+            holidays = holidays == null ? null : List.copyOf(holidays);
+        }
     }
 
     /**

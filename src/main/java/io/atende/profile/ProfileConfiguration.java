@@ -1,6 +1,7 @@
 package io.atende.profile;
 
 import io.atende.store.Transactions;
+import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.PropertyInject;
@@ -22,9 +23,31 @@ public class ProfileConfiguration implements CamelConfiguration {
             @PropertyInject(value = "atende.reply.media-notice", defaultValue = "") String media,
             @PropertyInject("atende.debounce-ms") long debounceMs,
             @PropertyInject("atende.evolution.base-url") String evolutionBaseUrl,
-            @PropertyInject(value = "atende.evolution.api-key", defaultValue = "") String evolutionApiKey) {
+            @PropertyInject(value = "atende.evolution.api-key", defaultValue = "") String evolutionApiKey,
+            @BeanInject("quietDefaults") ProfileDefaults.Quiet quiet) {
         return new ProfileDefaults(systemPrompt, model, temperature, numPredict, historyTurns, fallback, busy, media,
-                debounceMs, evolutionBaseUrl, evolutionApiKey);
+                debounceMs, evolutionBaseUrl, evolutionApiKey, quiet);
+    }
+
+    /** Human takeover, opt-out and business hours before a profile says otherwise. */
+    @BindToRegistry(value = "quietDefaults", lazy = true)
+    public ProfileDefaults.Quiet quietDefaults(
+            @PropertyInject("atende.handoff.pause-minutes") double pauseMinutes,
+            @PropertyInject(value = "atende.handoff.keywords", defaultValue = "") String handoffKeywords,
+            @PropertyInject(value = "atende.handoff.resume-keyword", defaultValue = "") String resumeKeyword,
+            @PropertyInject(value = "atende.handoff.text", defaultValue = "") String handoffText,
+            @PropertyInject(value = "atende.handoff.notify-text", defaultValue = "") String notifyText,
+            @PropertyInject(value = "atende.opt-out.keywords", defaultValue = "") String stopKeywords,
+            @PropertyInject(value = "atende.opt-in.keywords", defaultValue = "") String optInKeywords,
+            @PropertyInject(value = "atende.opt-out.text", defaultValue = "") String optOutText,
+            @PropertyInject(value = "atende.opt-in.text", defaultValue = "") String optInText,
+            @PropertyInject("atende.hours.time-zone") String timeZone,
+            @PropertyInject("atende.hours.out-of-hours-policy") String policy,
+            @PropertyInject(value = "atende.hours.out-of-hours-text", defaultValue = "") String outOfHoursText) {
+        return new ProfileDefaults.Quiet(pauseMinutes, ProfileDefaults.Quiet.list(handoffKeywords), resumeKeyword,
+                ProfileDefaults.Quiet.list(stopKeywords), ProfileDefaults.Quiet.list(optInKeywords),
+                java.time.ZoneId.of(timeZone), BusinessHours.Policy.of(policy), handoffText, optOutText, optInText,
+                outOfHoursText, notifyText);
     }
 
     /** Edits reach every replica within ATENDE_PROFILES_REFRESH_MS (this replica's own at once). */

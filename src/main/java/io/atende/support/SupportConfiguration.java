@@ -29,6 +29,12 @@ public class SupportConfiguration implements CamelConfiguration {
         return metrics;
     }
 
+    /** Pauses and business hours are decided with this clock, in the gateway and in the SQL it runs. */
+    @BindToRegistry(value = "gatewayClock", lazy = true)
+    public GatewayClock gatewayClock() {
+        return new GatewayClock();
+    }
+
     @BindToRegistry(value = "backlogMonitor", lazy = true)
     public BacklogMonitor backlogMonitor(AtendeMetrics metrics) {
         return new BacklogMonitor(metrics);

@@ -35,7 +35,7 @@ class EffectiveProfileTest {
     void theProfilesFieldsWinAndAnEmptyTextSwitchesItOff() {
         InstanceProfile profile = new InstanceProfile(false, "Padaria", "Você é a Padaria.", " Abrimos às 7h. ",
                 "llama3", 0.9, 200, 4, new InstanceProfile.Texts("", null, "Mande texto"), null, null, null, 500L,
-                new InstanceProfile.Evolution("http://other:9090", "own-key", "own-token"));
+                new InstanceProfile.Evolution("http://other:9090", "own-key", "own-token"), null, null, null);
         EffectiveProfile p = EffectiveProfile.resolve("padaria", 3, profile, DEFAULTS);
         assertThat(p.version()).isEqualTo(3);
         assertThat(p.enabled()).isFalse();
@@ -56,7 +56,7 @@ class EffectiveProfileTest {
     @Test
     void listsMatchAnyOfTheContactsAddressesAndIgnoringWins() {
         InstanceProfile profile = new InstanceProfile(null, null, null, null, null, null, null, null, null, null,
-                List.of("@lid", "5511900000001"), List.of("@s.whatsapp.net"), null, null);
+                List.of("@lid", "5511900000001"), List.of("@s.whatsapp.net"), null, null, null, null, null);
         EffectiveProfile p = EffectiveProfile.resolve("loja", 1, profile, DEFAULTS);
         assertThat(p.answers("5511999998888@s.whatsapp.net")).isTrue();
         // the same contact, seen by its LID too: ignored
