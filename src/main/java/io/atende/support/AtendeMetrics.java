@@ -67,6 +67,24 @@ public final class AtendeMetrics {
                 .increment();
     }
 
+    /** atende_handoffs_total{instance,reason}: a conversation handed to a human (operator, customer or admin). */
+    public void handoff(String instance, String reason) {
+        Counter.builder("atende.handoffs").description("Conversations handed to a human attendant, by reason")
+                .tag("instance", instance).tag("reason", reason).register(registry).increment();
+    }
+
+    /** atende_opt_outs_total{instance}: a customer who asked the bot to stop. */
+    public void optOut(String instance) {
+        Counter.builder("atende.opt.outs").description("Customers who opted out of automatic messages")
+                .tag("instance", instance).register(registry).increment();
+    }
+
+    /** atende_out_of_hours_total{instance,policy}: a customer message received while the number was closed. */
+    public void outOfHours(String instance, String policy) {
+        Counter.builder("atende.out.of.hours").description("Customer messages received outside business hours")
+                .tag("instance", instance).tag("policy", policy).register(registry).increment();
+    }
+
     /** atende_llm_request_seconds{outcome}: one LLM call, success or failure. */
     public void llmCall(Duration took, boolean ok) {
         Timer.builder("atende.llm.request")
