@@ -1,7 +1,10 @@
 package io.atende.ingest;
 
 import io.atende.ingest.IngestOutcome.Status;
-import io.atende.profile.InstanceProfile;
+import io.atende.conversation.ConversationControl;
+import io.atende.profile.BusinessHours;
+import io.atende.profile.EffectiveProfile;
+import io.atende.profile.ProfileDefaults;
 import io.atende.reply.Notices;
 import io.atende.reply.OutboundMessage;
 import io.atende.store.GroupCommit;
@@ -10,6 +13,7 @@ import io.atende.store.Transactions;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +34,8 @@ public final class InboundStore {
 
     /** Ignore reason for a fromMe echo of a reply Atende itself sent. */
     public static final String OWN_REPLY = "own_reply";
+    /** Ignore reason for the operator's resume keyword: it gives the conversation back, and is not a turn. */
+    public static final String OPERATOR_RESUME = "operator_resume";
     /** Ignore reason for media without text when the notice is switched off. */
     public static final String MEDIA_NOT_ANSWERED = "media_without_text";
 
@@ -50,9 +56,9 @@ public final class InboundStore {
     private final String mediaNotice;
     private final BusyNotice busy;
     private final GroupCommit<InboundEvent, IngestOutcome> commits;
-    private volatile java.time.Clock clock = java.time.Clock.systemUTC();
-    /** Each number's notice texts (its profile's); empty: that notice is off for the number. */
-    private volatile Function<String, InstanceProfile.Texts> texts;
+    private volatile Clock clock = Clock.systemUTC();
+    /** Each number's profile: its notice texts (empty: off), keywords, pause and hours. */
+    private volatile Function<String, EffectiveProfile> profiles;
 
     /**
      * @param mediaNotice polite text for media without text; blank switches the notice off
@@ -62,26 +68,33 @@ public final class InboundStore {
         this.mediaNotice = mediaNotice == null ? "" : mediaNotice.strip();
         this.busy = busy;
         this.commits = new GroupCommit<>("atende-ingest-commit", tx, maxBatch, this::persistAll);
-        String defaultMedia = this.mediaNotice;
-        this.texts = instance -> new InstanceProfile.Texts(null, busy.template(), defaultMedia);
+        ProfileDefaults defaults = new ProfileDefaults("", "", 0, 1, 0, "", busy.template(), this.mediaNotice, 0,
+                "http://localhost", "");
+        this.profiles = instance -> EffectiveProfile.defaults(instance, defaults);
         commits.start();
     }
 
     /**
-     * Where each number's media and busy notices come from (its profile); without it, the texts given to the
-     * constructor. The busy notice's threshold and estimate stay the gateway's: they measure the shared LLM.
+     * Where each number's settings come from (its profile): notices, keywords, pause, hours; without it, the texts
+     * given to the constructor and no quiet rules. The busy notice's threshold and estimate stay the gateway's: they
+     * measure the shared LLM.
      */
-    public void textsFrom(Function<String, InstanceProfile.Texts> byInstance) {
-        this.texts = byInstance;
+    public void profilesFrom(Function<String, EffectiveProfile> byInstance) {
+        this.profiles = byInstance;
+    }
+
+    /** The clock pauses and business hours are decided with (passed into the SQL too). */
+    public void clock(Clock clock) {
+        this.clock = clock;
     }
 
     private String mediaText(String instance) {
-        String t = texts.apply(instance).media();
+        String t = profiles.apply(instance).texts().media();
         return t == null ? "" : t.strip();
     }
 
     private String busyText(String instance) {
-        String t = texts.apply(instance).busy();
+        String t = profiles.apply(instance).texts().busy();
         return t == null ? "" : t.strip();
     }
 
@@ -105,15 +118,20 @@ public final class InboundStore {
     List<IngestOutcome> persistAll(Connection c, List<InboundEvent> events) throws SQLException {
         IngestOutcome[] out = new IngestOutcome[events.size()];
         List<Integer> texts = new ArrayList<>();
+        Instant now = clock.instant();
+        Situation[] situations = new Situation[events.size()];
         for (int i = 0; i < events.size(); i++) {
-            if (isPlainText(events.get(i))) {
+            InboundEvent e = events.get(i);
+            situations[i] = Situation.of(e, profiles.apply(e.instance()), now);
+            if (isPlainText(e) && situations[i].plain()) {
                 texts.add(i);
             } else {
-                out[i] = persistOther(c, events.get(i));
+                out[i] = persistOther(c, e, situations[i]);
             }
         }
         if (!texts.isEmpty()) {
-            List<IngestOutcome> done = persistTexts(c, texts.stream().map(events::get).toList());
+            List<IngestOutcome> done = persistTexts(c, texts.stream().map(events::get).toList(),
+                    texts.stream().map(i -> situations[i]).toList(), now);
             for (int k = 0; k < texts.size(); k++) {
                 out[texts.get(k)] = done.get(k);
             }
@@ -121,7 +139,7 @@ public final class InboundStore {
         return Arrays.asList(out);
     }
 
-    private IngestOutcome persistOther(Connection c, InboundEvent e) throws SQLException {
+    private IngestOutcome persistOther(Connection c, InboundEvent e, Situation s) throws SQLException {
         long instanceId = upsertInstance(c, e.instance());
         if (e.waMessageId() == null) {
             // Not a message (connection.update, presence.update, ...): count it, keep nothing else.
@@ -137,38 +155,192 @@ public final class InboundStore {
         String contact = null;
         // The operator's messages and those the profile screened out belong to the contact's conversation (its
         // transcript); the other ignored kinds (groups, broadcasts, reactions...) belong to no conversation.
-        boolean customerChat = !e.isIgnored() || e.ignoreReason() == InboundEvent.IgnoreReason.FROM_ME
-                || e.ignoreReason().byProfile();
+        boolean operator = e.ignoreReason() == InboundEvent.IgnoreReason.FROM_ME;
+        boolean customerChat = !e.isIgnored() || operator || e.ignoreReason().byProfile();
         if (customerChat) {
             contact = resolveContact(c, instanceId, e);
             // Locks the conversation row: the dispatcher skips it until this message is committed.
             conversationId = upsertConversation(c, instanceId, contact, e.fromMe() ? null : e.pushName());
         }
-
-        String status;
-        String kind;
-        String reason = null;
-        boolean notice = false;
-        String mediaNotice = "";
-        if (e.isIgnored()) {
-            status = "ignored";
-            kind = "ignored";
-            reason = e.ignoreReason().code();
-            if (e.ignoreReason() == InboundEvent.IgnoreReason.FROM_ME && isOwnReply(c, instanceId, e.waMessageId())) {
-                reason = OWN_REPLY;
-            }
-        } else if (e.isMediaWithoutText()) {
-            kind = "media";
-            mediaNotice = mediaText(e.instance());
-            notice = !mediaNotice.isEmpty();
-            status = notice ? "noticed" : "ignored";
-            reason = notice ? null : MEDIA_NOT_ANSWERED;
-        } else {
-            kind = "text";
-            status = "waiting";
+        if (!e.isIgnored()) {
+            return persistCustomer(c, e, s, instanceId, conversationId, contact);
         }
 
-        Long messageId = Sql.oneLong(c, """
+        String reason = e.ignoreReason().code();
+        boolean operatorTyped = false;
+        if (operator) {
+            if (isOwnReply(c, instanceId, e.waMessageId()) || isEchoOfOwnSend(c, conversationId, e.text())) {
+                reason = OWN_REPLY;
+            } else if (s.profile().handoff().isResume(e.text())) {
+                reason = OPERATOR_RESUME;
+            } else {
+                operatorTyped = true;
+            }
+        }
+        Long messageId = insertInbound(c, instanceId, conversationId, e, "ignored", "ignored", reason);
+        if (messageId == null) {
+            return new IngestOutcome(e, Status.DUPLICATE, null, null, List.of());
+        }
+        List<IngestOutcome.Change> changes = new ArrayList<>();
+        if (OPERATOR_RESUME.equals(reason)) {
+            if (ConversationControl.resume(c, conversationId, ConversationControl.Reason.OPERATOR, s.now(), messageId)) {
+                changes.add(new IngestOutcome.Change(IngestOutcome.Change.Kind.RESUMED, "operator"));
+            }
+        } else if (operatorTyped) {
+            // The operator is typing on the phone or WhatsApp Web: the bot keeps quiet until the pause has passed
+            // with no further message from them.
+            if (ConversationControl.human(c, conversationId, ConversationControl.Reason.OPERATOR, s.now(),
+                    s.now().plus(s.profile().handoff().pause()), messageId)) {
+                changes.add(new IngestOutcome.Change(IngestOutcome.Change.Kind.HANDOFF, "operator"));
+            }
+        }
+        return new IngestOutcome(e, Status.IGNORED, reason, messageId, List.of(), changes);
+    }
+
+    /** The conversation's quiet state as this transaction sees it, its row locked. */
+    private record Quiet(boolean optedOut, boolean human, Instant outOfHoursPeriod) {
+    }
+
+    private static Quiet quiet(Connection c, long conversationId, Instant now) throws SQLException {
+        return Sql.one(c, """
+                select opted_out_at is not null, coalesce(human_until > ?, false), out_of_hours_period
+                  from conversations where id = ? for no key update""",
+                rs -> new Quiet(rs.getBoolean(1), rs.getBoolean(2), Sql.instant(rs, "out_of_hours_period")),
+                now, conversationId);
+    }
+
+    /**
+     * A customer's text or media on the general path: what the conversation's state (opted out, human), the
+     * customer's words (stop, resume, a human please) and the number's hours let it get. Nothing changes for a
+     * duplicate delivery: every effect follows the message's insert.
+     */
+    private IngestOutcome persistCustomer(Connection c, InboundEvent e, Situation s, long instanceId,
+                                          long conversationId, String contact) throws SQLException {
+        Quiet q = quiet(c, conversationId, s.now());
+        EffectiveProfile p = s.profile();
+        String kind = e.isMediaWithoutText() ? "media" : "text";
+        Situation.Intent act = Situation.Intent.NONE;
+        String held = null; // why the message is stored without an answer
+        boolean outOfHoursNotice = false;
+        List<IngestOutcome.Change> changes = new ArrayList<>();
+        if (q.optedOut()) {
+            act = s.intent() == Situation.Intent.OPT_IN ? Situation.Intent.OPT_IN : Situation.Intent.NONE;
+            held = act == Situation.Intent.OPT_IN ? "opt_in" : "opted_out";
+        } else if (s.intent() == Situation.Intent.STOP) {
+            held = "opt_out"; // confirmed even while a human has the conversation
+            act = Situation.Intent.STOP;
+        } else if (q.human()) {
+            held = "human"; // the human sees it; no automatic message of any kind
+        } else if (s.intent() == Situation.Intent.HANDOFF) {
+            held = "handoff";
+            act = Situation.Intent.HANDOFF;
+        } else if (s.closedSince() != null) {
+            changes.add(new IngestOutcome.Change(IngestOutcome.Change.Kind.OUT_OF_HOURS, p.hours().policy().code()));
+            if (s.closedWithNotice()) {
+                outOfHoursNotice = q.outOfHoursPeriod() == null || q.outOfHoursPeriod().isBefore(s.closedSince());
+                if (p.hours().policy() == BusinessHours.Policy.NOTICE_ONLY) {
+                    held = "out_of_hours";
+                }
+            }
+        }
+
+        String status;
+        String mediaNotice = "";
+        String reason = null;
+        if (held != null) {
+            // stored under the state's status: human and out-of-hours messages enter the history, the others only
+            // the transcript
+            status = "handoff".equals(held) ? "human" : held;
+        } else if (e.isMediaWithoutText()) {
+            mediaNotice = mediaText(e.instance());
+            status = mediaNotice.isEmpty() ? "ignored" : "noticed";
+            reason = mediaNotice.isEmpty() ? MEDIA_NOT_ANSWERED : null;
+        } else {
+            status = "waiting";
+        }
+        Long messageId = insertInbound(c, instanceId, conversationId, e, kind, status, reason);
+        if (messageId == null) {
+            return new IngestOutcome(e, Status.DUPLICATE, null, null, List.of());
+        }
+
+        List<OutboundMessage> notices = new ArrayList<>();
+        switch (act) {
+            case OPT_IN -> {
+                ConversationControl.optIn(c, conversationId, s.now(), messageId);
+                changes.add(new IngestOutcome.Change(IngestOutcome.Change.Kind.OPT_IN, "keyword"));
+                queue(c, notices, instanceId, conversationId, e.instance(), contact, Notices.OPT_IN_CONFIRM,
+                        p.texts().optInConfirm(), messageId);
+            }
+            case STOP -> {
+                ConversationControl.optOut(c, conversationId, s.now(), messageId);
+                changes.add(new IngestOutcome.Change(IngestOutcome.Change.Kind.OPT_OUT, "keyword"));
+                queue(c, notices, instanceId, conversationId, e.instance(), contact, Notices.OPT_OUT_CONFIRM,
+                        p.texts().optOutConfirm(), messageId);
+            }
+            case HANDOFF -> {
+                ConversationControl.human(c, conversationId, ConversationControl.Reason.CUSTOMER, s.now(),
+                        s.now().plus(p.handoff().pause()), messageId);
+                changes.add(new IngestOutcome.Change(IngestOutcome.Change.Kind.HANDOFF, "customer"));
+                queue(c, notices, instanceId, conversationId, e.instance(), contact, Notices.HANDOFF,
+                        p.texts().handoff(), messageId);
+                if (p.handoff().notifyJid() != null && !p.notifyText().isEmpty()) {
+                    String alertTo = p.handoff().notifyJid();
+                    long alertConversation = upsertConversation(c, instanceId, alertTo, null);
+                    queue(c, notices, instanceId, alertConversation, e.instance(), alertTo, Notices.HANDOFF_ALERT,
+                            p.notifyText().replace("{contact}", readable(contact))
+                                    .replace("{name}", e.pushName() == null ? "?" : e.pushName()), null);
+                }
+            }
+            case NONE -> {
+            }
+        }
+        if (outOfHoursNotice) {
+            Sql.update(c, "update conversations set out_of_hours_period = ? where id = ?", s.closedSince(),
+                    conversationId);
+            queue(c, notices, instanceId, conversationId, e.instance(), contact, Notices.OUT_OF_HOURS,
+                    p.texts().outOfHours(), messageId);
+        }
+        if (held != null) {
+            Sql.update(c, "update conversations set last_inbound_at = now() where id = ?", conversationId);
+            return new IngestOutcome(e, Status.HELD, held, messageId, notices, changes);
+        }
+        if ("waiting".equals(status)) {
+            Sql.update(c, """
+                    update conversations
+                       set waiting_since = coalesce(waiting_since, clock_timestamp()), last_inbound_at = now()
+                     where id = ?""", conversationId);
+            OutboundMessage busyNotice = busyNoticeIfDue(c, conversationId, contact, e.instance(), messageId);
+            if (busyNotice != null) {
+                notices.add(busyNotice);
+            }
+            return new IngestOutcome(e, Status.ACCEPTED, null, messageId, notices, changes);
+        }
+        if (!mediaNotice.isEmpty()) {
+            notices.add(Notices.queue(c, instanceId, conversationId, e.instance(), contact, mediaNotice, messageId));
+            return new IngestOutcome(e, Status.NOTICED, null, messageId, notices, changes);
+        }
+        return new IngestOutcome(e, Status.IGNORED, reason, messageId, notices, changes);
+    }
+
+    /** Queues a text of the number's, unless the number switched it off (empty). */
+    private static void queue(Connection c, List<OutboundMessage> into, long instanceId, long conversationId,
+                              String instance, String contact, String kind, String text, Long answersUpTo)
+            throws SQLException {
+        if (text != null && !text.isBlank()) {
+            into.add(Notices.queue(c, instanceId, conversationId, instance, contact, kind, text, answersUpTo));
+        }
+    }
+
+    /** The customer as the owner reads them in a handoff alert: the number, without the JID's server. */
+    private static String readable(String jid) {
+        int at = jid.indexOf('@');
+        String user = at < 0 ? jid : jid.substring(0, at);
+        return jid.endsWith("@s.whatsapp.net") ? "+" + user : user;
+    }
+
+    private static Long insertInbound(Connection c, long instanceId, Long conversationId, InboundEvent e, String kind,
+                                      String status, String reason) throws SQLException {
+        return Sql.oneLong(c, """
                 insert into messages (instance_id, conversation_id, direction, wa_message_id, remote_jid, kind,
                                       message_type, text, status, ignore_reason, wa_timestamp)
                 values (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)
@@ -176,24 +348,6 @@ public final class InboundStore {
                 returning id""",
                 instanceId, conversationId, e.waMessageId(), e.chatJid(), kind, e.messageType(), e.text(), status,
                 reason, e.sentAt());
-        if (messageId == null) {
-            return new IngestOutcome(e, Status.DUPLICATE, null, null, List.of());
-        }
-
-        if ("waiting".equals(status)) {
-            Sql.update(c, """
-                    update conversations
-                       set waiting_since = coalesce(waiting_since, clock_timestamp()), last_inbound_at = now()
-                     where id = ?""", conversationId);
-            OutboundMessage busyNotice = busyNoticeIfDue(c, conversationId, contact, e.instance(), messageId);
-            return new IngestOutcome(e, Status.ACCEPTED, null, messageId,
-                    busyNotice == null ? List.of() : List.of(busyNotice));
-        }
-        if (notice) {
-            OutboundMessage out = Notices.queue(c, instanceId, conversationId, e.instance(), contact, mediaNotice, messageId);
-            return new IngestOutcome(e, Status.NOTICED, null, messageId, List.of(out));
-        }
-        return new IngestOutcome(e, Status.IGNORED, reason, messageId, List.of());
     }
 
     /**
@@ -205,7 +359,8 @@ public final class InboundStore {
                 && !(e.phoneJid() != null && e.lidJid() != null);
     }
 
-    private List<IngestOutcome> persistTexts(Connection c, List<InboundEvent> events) throws SQLException {
+    private List<IngestOutcome> persistTexts(Connection c, List<InboundEvent> events, List<Situation> situations,
+                                             Instant now) throws SQLException {
         double meanSeconds = busy.meanSeconds().getAsDouble();
         int slots = Math.max(1, busy.slots().getAsInt());
         // One limit for the batch (the function takes one): counted when any of its numbers has a busy notice.
@@ -237,7 +392,7 @@ public final class InboundStore {
                  order by ord""",
                 rs -> new Row(rs.getObject(1, Long.class), rs.getLong(2), rs.getString(3),
                         rs.getObject(4, Long.class), rs.getObject(5, Long.class), rs.getString(6)),
-                instance, phone, lid, other, push, waId, remote, type, text, sentAt, busyLimit, clock.instant());
+                instance, phone, lid, other, push, waId, remote, type, text, sentAt, busyLimit, now);
         List<IngestOutcome> out = new ArrayList<>(n);
         // Two texts of one conversation in one batch both see "not noticed yet": the notice is still once per wait.
         Set<Long> noticed = new HashSet<>();
@@ -248,6 +403,15 @@ public final class InboundStore {
                 out.add(new IngestOutcome(e, Status.DUPLICATE, null, null, List.of()));
                 continue;
             }
+            if (!"waiting".equals(r.status())) {
+                // a human has the conversation, or the contact opted out: stored, no LLM turn, no notice
+                out.add(new IngestOutcome(e, Status.HELD, r.status(), r.messageId(), List.of()));
+                continue;
+            }
+            Situation s = situations.get(i);
+            List<IngestOutcome.Change> changes = s.closedSince() == null ? List.of()
+                    : List.of(new IngestOutcome.Change(IngestOutcome.Change.Kind.OUT_OF_HOURS,
+                    s.profile().hours().policy().code()));
             OutboundMessage notice = null;
             if (r.ahead() != null && !noticed.contains(r.conversationId()) && !busyText(e.instance()).isEmpty()) {
                 long ahead = r.ahead();
@@ -260,7 +424,7 @@ public final class InboundStore {
                 }
             }
             out.add(new IngestOutcome(e, Status.ACCEPTED, null, r.messageId(),
-                    notice == null ? List.of() : List.of(notice)));
+                    notice == null ? List.of() : List.of(notice), changes));
         }
         return out;
     }
@@ -346,6 +510,13 @@ public final class InboundStore {
     private static String resolveContact(Connection c, long instanceId, InboundEvent e) throws SQLException {
         String phone = e.phoneJid();
         String lid = e.lidJid();
+        if (phone != null && lid != null && e.fromMe()) {
+            // In a LID chat the operator's own message may carry the business's number as the other address
+            // (evolution-api #2190): only an alias the customer's own messages taught is trusted.
+            String known = Sql.one(c, "select phone_jid from contact_aliases where instance_id = ? and lid_jid = ?",
+                    rs -> rs.getString(1), instanceId, lid);
+            return known != null ? known : lid;
+        }
         if (phone != null && lid != null) {
             learnAlias(c, instanceId, lid, phone);
             return phone;
@@ -379,6 +550,7 @@ public final class InboundStore {
             return;
         }
         Sql.update(c, "update messages set conversation_id = ? where conversation_id = ?", phoneConversation, lidConversation);
+        ConversationControl.merge(c, phoneConversation, lidConversation);
         Sql.update(c, """
                 update conversations p
                    set waiting_since = least(p.waiting_since, l.waiting_since),
@@ -394,6 +566,16 @@ public final class InboundStore {
                 on conflict (instance_id, contact_jid) do update
                   set push_name = coalesce(excluded.push_name, conversations.push_name)
                 returning id""", instanceId, contact, pushName);
+    }
+
+    /**
+     * A reply of ours whose sendText has not answered yet carries no WhatsApp id: an echo of it (Evolution does not
+     * send one through the REST API, but a linked device's sync might) must not look like the operator typing.
+     */
+    private static boolean isEchoOfOwnSend(Connection c, Long conversationId, String text) throws SQLException {
+        return conversationId != null && text != null && Sql.oneLong(c, """
+                select id from messages where conversation_id = ? and direction = 'out' and status = 'sending'
+                   and text = ? limit 1""", conversationId, text) != null;
     }
 
     private static boolean isOwnReply(Connection c, long instanceId, String waMessageId) throws SQLException {

@@ -4,6 +4,7 @@ import io.atende.llm.LlmCapacity;
 import io.atende.llm.LlmStats;
 import io.atende.profile.InstanceProfiles;
 import io.atende.store.Transactions;
+import io.atende.support.GatewayClock;
 import io.atende.support.AtendeMetrics;
 import io.atende.support.SecretToken;
 import org.apache.camel.BindToRegistry;
@@ -46,14 +47,15 @@ public class IngestConfiguration implements CamelConfiguration {
      */
     @BindToRegistry(value = "inboundStore", lazy = true)
     public InboundStore inboundStore(CamelContext camel, Transactions tx, LlmCapacity llm, LlmStats llmStats,
-                                     InstanceProfiles profiles,
+                                     InstanceProfiles profiles, GatewayClock clock,
                                      @PropertyInject(value = "atende.reply.media-notice", defaultValue = "") String mediaNotice,
                                      @PropertyInject("atende.busy-notice.seconds") int busySeconds,
                                      @PropertyInject(value = "atende.busy-notice.text", defaultValue = "") String busyText,
                                      @PropertyInject("atende.ingest.batch-max") int batchMax) throws Exception {
         InboundStore store = new InboundStore(tx, mediaNotice,
                 new InboundStore.BusyNotice(busySeconds, busyText, llm::slotsNow, llmStats::meanSeconds), batchMax);
-        store.textsFrom(instance -> profiles.of(instance).texts());
+        store.profilesFrom(profiles::of);
+        store.clock(clock);
         camel.addService(store.groupCommit(), true, true);
         return store;
     }

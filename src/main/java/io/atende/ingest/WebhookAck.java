@@ -33,6 +33,16 @@ public final class WebhookAck {
     /** atende_messages_total{instance,outcome}, and one DEBUG line (never the text, never the full number). */
     public IngestOutcome counted(IngestOutcome outcome) {
         metrics.message(outcome.instance(), outcome.status().code());
+        for (IngestOutcome.Change change : outcome.changes()) {
+            switch (change.kind()) {
+                case HANDOFF -> metrics.handoff(outcome.instance(), change.detail());
+                case OPT_OUT -> metrics.optOut(outcome.instance());
+                case OUT_OF_HOURS -> metrics.outOfHours(outcome.instance(), change.detail());
+                case RESUMED, OPT_IN -> {
+                    // in the conversation's events; no counter asked for
+                }
+            }
+        }
         if (LOG.isDebugEnabled()) {
             InboundEvent event = outcome.event();
             if (event.waMessageId() != null) {

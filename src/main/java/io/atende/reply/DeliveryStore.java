@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -29,12 +30,29 @@ public final class DeliveryStore {
      */
     private static final String UNCONFIRMED = "(outcome = 'pending' or (outcome = 'retry' and http_status is null))";
 
+    /**
+     * Why a part must not go out now, checked before each send (one parameter: the gateway's clock): the contact
+     * opted out (only the confirmation of that still goes), or a human attendant has the conversation (the bot's
+     * answers and notices wait; the handoff text and the opt-out/opt-in confirmations go). A part withheld is final:
+     * the human has seen the messages it answered.
+     */
+    private static final String HELD = """
+            case when c.opted_out_at is not null and m.kind not in ('opt_out_confirm') then 'opted_out'
+                 when c.human_until > ? and m.kind in ('answer', 'notice', 'out_of_hours') then 'human'
+            end""";
+
     private final Transactions tx;
     private final AtendeMetrics metrics;
+    private final Clock clock;
 
     public DeliveryStore(Transactions tx, AtendeMetrics metrics) {
+        this(tx, metrics, Clock.systemUTC());
+    }
+
+    public DeliveryStore(Transactions tx, AtendeMetrics metrics, Clock clock) {
         this.tx = tx;
         this.metrics = metrics;
+        this.clock = clock;
     }
 
     /**
@@ -50,36 +68,49 @@ public final class DeliveryStore {
         long started = System.nanoTime();
         Delivery d = tx.inOneStatement(c -> Sql.one(c, """
                 with part as (
-                    select m.id, m.status in ('ready', 'sending') as pending, u.first_started, u.last_started, u.n
+                    select m.id, m.status in ('ready', 'sending') as pending, u.first_started, u.last_started, u.n,
+                           %s as held
                       from messages m
+                      join conversations c on c.id = m.conversation_id
                       cross join lateral (
                           select min(a.started_at) as first_started, max(a.started_at) as last_started,
                                  count(*) as n
                             from delivery_attempts a
                            where a.message_id = m.id and %s) u
                      where m.id = ?),
+                withheld as (
+                    update messages m set status = 'withheld', failure_reason = part.held, updated_at = now()
+                      from part
+                     where m.id = part.id and part.pending and part.held is not null
+                    returning m.id),
                 sending as (
                     update messages m set status = 'sending', updated_at = now()
                       from part
-                     where m.id = part.id and part.pending and part.n = 0
+                     where m.id = part.id and part.pending and part.n = 0 and part.held is null
                     returning m.id),
                 attempt as (
                     insert into delivery_attempts (message_id, attempt)
                     select sending.id, (select count(*) + 1 from delivery_attempts a where a.message_id = sending.id)
                       from sending
                     returning id)
-                select part.pending, part.first_started, part.last_started, part.n, (select attempt.id from attempt)
-                  from part""".formatted(UNCONFIRMED),
+                select part.pending, part.first_started, part.last_started, part.n, (select attempt.id from attempt),
+                       part.held
+                  from part""".formatted(HELD, UNCONFIRMED),
                 rs -> {
                     Delivery.Unconfirmed open = unconfirmedFrom(rs, 2);
                     Long attempt = (Long) rs.getObject(5);
                     if (!rs.getBoolean(1)) {
                         return Delivery.of(m, Delivery.Verdict.DONE);
                     }
+                    if (rs.getString(6) != null) {
+                        LOG.debug("Part {} on {} withheld: the conversation is {}", m.id(), m.instance(),
+                                rs.getString(6));
+                        return Delivery.of(m, Delivery.Verdict.DONE);
+                    }
                     return open != null ? new Delivery(m, Delivery.Verdict.ASK, open, null, 0, null)
                             : new Delivery(m, Delivery.Verdict.SEND, null, attempt, started, null);
                 },
-                m.id()));
+                clock.instant(), m.id()));
         return d != null ? d : Delivery.of(m, Delivery.Verdict.DONE);
     }
 

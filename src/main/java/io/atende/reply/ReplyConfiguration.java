@@ -3,6 +3,7 @@ package io.atende.reply;
 import io.atende.profile.InstanceProfiles;
 import io.atende.store.Transactions;
 import io.atende.support.AtendeMetrics;
+import io.atende.support.GatewayClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
@@ -16,8 +17,8 @@ import java.time.Duration;
 public class ReplyConfiguration implements CamelConfiguration {
 
     @BindToRegistry(value = "deliveryStore", lazy = true)
-    public DeliveryStore deliveryStore(Transactions tx, AtendeMetrics metrics) {
-        return new DeliveryStore(tx, metrics);
+    public DeliveryStore deliveryStore(Transactions tx, AtendeMetrics metrics, GatewayClock clock) {
+        return new DeliveryStore(tx, metrics, clock);
     }
 
     /** One breaker per Evolution instance, so one disconnected number never blocks the others. */
