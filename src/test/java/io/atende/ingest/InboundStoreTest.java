@@ -143,11 +143,11 @@ class InboundStoreTest {
     void eachNumbersOwnBusyNoticeAndNoneForANumberWhoseTextIsEmpty() {
         // mean 2 s, bound 1 s: every text is noticed, with its own number's text.
         InboundStore store = store(1, 2);
-        store.textsFrom(instance -> switch (instance) {
-            case "padaria" -> new io.atende.profile.InstanceProfile.Texts(null, "Padaria: você é o {position}º", "m");
-            case "muda" -> new io.atende.profile.InstanceProfile.Texts(null, "", "m");
-            default -> new io.atende.profile.InstanceProfile.Texts(null, "Você é o n.º {position} na fila", "m");
-        });
+        store.profilesFrom(instance -> io.atende.support.Profiles.effective(instance, switch (instance) {
+            case "padaria" -> "{\"texts\":{\"busy\":\"Padaria: você é o {position}º\",\"media\":\"m\"}}";
+            case "muda" -> "{\"texts\":{\"busy\":\"\",\"media\":\"m\"}}";
+            default -> "{\"texts\":{\"busy\":\"Você é o n.º {position} na fila\",\"media\":\"m\"}}";
+        }));
 
         IngestOutcome bakery = store.persist(textOf("padaria", phone(1), "B1"));
         IngestOutcome silent = store.persist(textOf("muda", phone(2), "B2"));
@@ -162,8 +162,9 @@ class InboundStoreTest {
     @Test
     void eachNumbersOwnMediaNoticeAndNoneWhenItIsEmpty() {
         InboundStore store = store(60, 1);
-        store.textsFrom(instance -> new io.atende.profile.InstanceProfile.Texts(null, "",
-                instance.equals("muda") ? "" : "Só texto na " + instance));
+        store.profilesFrom(instance -> io.atende.support.Profiles.effective(instance,
+                "{\"texts\":{\"busy\":\"\",\"media\":\"" + (instance.equals("muda") ? "" : "Só texto na " + instance)
+                        + "\"}}"));
         InboundEvent audio = new InboundEvent("padaria", "messages.upsert", "M1", phone(1), phone(1), phone(1), null,
                 false, "Ana", InboundEvent.Kind.MEDIA_WITHOUT_TEXT, null, "audioMessage", null, null);
         InboundEvent mute = new InboundEvent("muda", "messages.upsert", "M2", phone(1), phone(1), phone(1), null,
