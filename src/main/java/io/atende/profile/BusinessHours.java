@@ -64,6 +64,18 @@ public final class BusinessHours {
     private static final int LOOK_BACK_DAYS = 400;
 
     private record Interval(LocalTime start, LocalTime end, boolean untilMidnight) {
+        /** Minutes of the day, 24:00 as 1440. */
+        private int endMinute() {
+            return untilMidnight ? 24 * 60 : end.getHour() * 60 + end.getMinute();
+        }
+
+        private int startMinute() {
+            return start.getHour() * 60 + start.getMinute();
+        }
+
+        boolean overlaps(Interval other) {
+            return startMinute() < other.endMinute() && other.startMinute() < endMinute();
+        }
     }
 
     private final ZoneId zone;
@@ -120,7 +132,16 @@ public final class BusinessHours {
                 List<Interval> intervals = new ArrayList<>();
                 List<String> raw = day.getValue() == null ? List.of() : day.getValue();
                 for (int k = 0; k < raw.size(); k++) {
-                    intervals.add(interval(raw.get(k), "hours.weekly." + day.getKey() + "[" + k + "]"));
+                    String field = "hours.weekly." + day.getKey() + "[" + k + "]";
+                    Interval next = interval(raw.get(k), field);
+                    // openBetween adds the intervals up: an overlap would count its time twice (and is a typo anyway)
+                    for (int j = 0; j < intervals.size(); j++) {
+                        if (next.overlaps(intervals.get(j))) {
+                            throw new IllegalArgumentException(field + ": overlaps hours.weekly." + day.getKey()
+                                    + "[" + j + "]");
+                        }
+                    }
+                    intervals.add(next);
                 }
                 weekly.put(DayOfWeek.of(index + 1), List.copyOf(intervals));
             }

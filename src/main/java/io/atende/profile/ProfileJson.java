@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -37,7 +38,11 @@ import java.util.TreeSet;
  * {@value #MAX_SYSTEM_PROMPT}, {@code facts} {@value #MAX_FACTS}, each text {@value #MAX_TEXT} (one WhatsApp message),
  * a trigger's value {@value #MAX_TRIGGER_VALUE}, a secret {@value #MAX_SECRET} (a webhook token at least
  * {@value #MIN_WEBHOOK_TOKEN}), a URL {@value #MAX_URL}; at most
- * {@value #MAX_JIDS} entries in each JID list.
+ * {@value #MAX_JIDS} entries in each JID list; {@code handoff.pauseMinutes} over 0 and at most
+ * {@value #MAX_PAUSE_MINUTES} (a week); at most {@value #MAX_KEYWORDS} keywords in each list, each (and the resume
+ * keyword) up to {@value #MAX_KEYWORD} characters; {@code handoff.notifyNumber} {@value #MIN_PHONE_DIGITS} to
+ * {@value #MAX_PHONE_DIGITS} digits; at most {@value #MAX_INTERVALS} intervals a day and {@value #MAX_HOLIDAYS}
+ * holidays. {@code hours} is checked by {@link BusinessHours#of}, the one parser of business hours.
  */
 public final class ProfileJson {
 
@@ -58,6 +63,14 @@ public final class ProfileJson {
     public static final long MAX_DEBOUNCE_MS = 600_000;
     public static final int MAX_INSTANCE_NAME = 100;
     public static final int MAX_CHANGED_BY = 100;
+    public static final double MAX_PAUSE_MINUTES = 10_080;
+    public static final int MAX_KEYWORDS = 50;
+    public static final int MAX_KEYWORD = 100;
+    public static final int MIN_PHONE_DIGITS = 10;
+    public static final int MAX_PHONE_DIGITS = 15;
+    public static final int MAX_TIME_ZONE = 100;
+    public static final int MAX_INTERVALS = 48;
+    public static final int MAX_HOLIDAYS = 1_000;
     public static final String DEFAULT_CHANGED_BY = "admin-api";
 
     /** The write-only fields, by object: each is rendered as {@code <name>Set}. A later token field goes here. */
@@ -357,6 +370,9 @@ public final class ProfileJson {
                     ObjectNode evolution = evolution(v, request);
                     putIfNotEmpty(out, name, evolution);
                 }
+                case "handoff" -> putIfNotEmpty(out, name, handoff(v));
+                case "optOut" -> putIfNotEmpty(out, name, optOut(v));
+                case "hours" -> putIfNotEmpty(out, name, hours(v));
                 default -> throw unknown(name);
             }
         }
@@ -365,7 +381,7 @@ public final class ProfileJson {
 
     private static final List<String> TOP_LEVEL = List.of("enabled", "displayName", "systemPrompt", "facts", "model",
             "temperature", "numPredict", "historyTurns", "texts", "trigger", "ignoreJids", "allowJids", "debounceMs",
-            "evolution");
+            "evolution", "handoff", "optOut", "hours");
 
     private static boolean isKnownTopLevel(String name) {
         return TOP_LEVEL.contains(name);
@@ -383,12 +399,166 @@ public final class ProfileJson {
         for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String path = "texts." + e.getKey();
-            if (!List.of("fallback", "busy", "media").contains(e.getKey())) {
+            if (!TEXTS.contains(e.getKey())) {
                 throw unknown(path);
             }
             if (!e.getValue().isNull()) {
                 out.put(e.getKey(), string(e.getValue(), path, MAX_TEXT, false));
             }
+        }
+        return out;
+    }
+
+    private static final List<String> TEXTS = List.of("fallback", "busy", "media", "handoff", "optOutConfirm",
+            "optInConfirm", "outOfHours");
+
+    private static ObjectNode handoff(JsonNode v) {
+        ObjectNode in = object(v, "handoff");
+        ObjectNode out = NODES.objectNode();
+        for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            String path = "handoff." + name;
+            JsonNode value = e.getValue();
+            if (!List.of("pauseMinutes", "keywords", "resumeKeyword", "notifyNumber").contains(name)) {
+                throw unknown(path);
+            }
+            if (value.isNull()) {
+                continue;
+            }
+            switch (name) {
+                case "pauseMinutes" -> {
+                    if (!value.isNumber() || !Double.isFinite(value.asDouble()) || value.asDouble() <= 0
+                            || value.asDouble() > MAX_PAUSE_MINUTES) {
+                        throw new ProfileValidationException(path, path + " must be a number greater than 0 and at most "
+                                + fmt(MAX_PAUSE_MINUTES) + " (a week)");
+                    }
+                    out.put(name, value.asDouble());
+                }
+                case "keywords" -> out.set(name, keywords(value, path));
+                case "resumeKeyword" -> out.put(name, string(value, path, MAX_KEYWORD, true));
+                default -> out.put(name, phoneNumber(value, path));
+            }
+        }
+        return out;
+    }
+
+    private static ObjectNode optOut(JsonNode v) {
+        ObjectNode in = object(v, "optOut");
+        ObjectNode out = NODES.objectNode();
+        for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String path = "optOut." + e.getKey();
+            if (!List.of("stopKeywords", "resumeKeywords").contains(e.getKey())) {
+                throw unknown(path);
+            }
+            if (!e.getValue().isNull()) {
+                out.set(e.getKey(), keywords(e.getValue(), path));
+            }
+        }
+        return out;
+    }
+
+    /** An empty list is kept: it means "no keywords" (the feature off), where a missing one means the default list. */
+    private static ArrayNode keywords(JsonNode v, String path) {
+        if (!v.isArray()) {
+            throw new ProfileValidationException(path, path + " must be a list of words or phrases");
+        }
+        if (v.size() > MAX_KEYWORDS) {
+            throw new ProfileValidationException(path, path + " must have at most " + MAX_KEYWORDS + " entries");
+        }
+        ArrayNode out = NODES.arrayNode();
+        for (int i = 0; i < v.size(); i++) {
+            String entry = path + "[" + i + "]";
+            String word = string(v.get(i), entry, MAX_KEYWORD, true);
+            // Matching ignores punctuation, emoji and a trailing "por favor": a keyword of only those never matches.
+            if (Keywords.normalise(word).isEmpty()) {
+                throw new ProfileValidationException(entry, entry + " must have a letter or a digit");
+            }
+            out.add(word);
+        }
+        return out;
+    }
+
+    /**
+     * Digits with the usual separators ({@code +55 (11) 99999-0000}), kept as written; the value is never repeated in
+     * the message (it is a phone number, and the instances file's errors are logged).
+     */
+    private static String phoneNumber(JsonNode v, String path) {
+        String rule = path + " must be a phone number with the country code, " + MIN_PHONE_DIGITS + " to "
+                + MAX_PHONE_DIGITS + " digits (spaces, +, -, . and parentheses allowed), e.g. \"5511999990000\"";
+        if (!v.isTextual()) {
+            throw new ProfileValidationException(path, rule + " as a string (quoted in YAML)");
+        }
+        String digits = v.asText().replaceAll("[+\\s\\-.()]", "");
+        if (!digits.matches("[0-9]{" + MIN_PHONE_DIGITS + "," + MAX_PHONE_DIGITS + "}")) {
+            throw new ProfileValidationException(path, rule);
+        }
+        return v.asText().strip();
+    }
+
+    /**
+     * The shape here (an object of lists of strings), the values by {@link BusinessHours#of}: one parser decides what
+     * an interval, a zone or a date is, and its message already starts with the field's path.
+     */
+    private static ObjectNode hours(JsonNode v) {
+        ObjectNode in = object(v, "hours");
+        ObjectNode out = NODES.objectNode();
+        for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            String path = "hours." + name;
+            JsonNode value = e.getValue();
+            if (!List.of("timeZone", "weekly", "holidays", "outOfHoursPolicy").contains(name)) {
+                throw unknown(path);
+            }
+            if (value.isNull()) {
+                continue;
+            }
+            switch (name) {
+                case "timeZone" -> out.put(name, string(value, path, MAX_TIME_ZONE, true).strip());
+                case "outOfHoursPolicy" -> out.put(name, string(value, path, 20, true));
+                case "holidays" -> out.set(name, strings(value, path, MAX_HOLIDAYS, "ISO dates (2026-12-25)"));
+                default -> {
+                    ObjectNode days = object(value, path);
+                    ObjectNode weekly = NODES.objectNode(); // kept even when empty: closed every day
+                    for (Iterator<Map.Entry<String, JsonNode>> d = days.fields(); d.hasNext(); ) {
+                        Map.Entry<String, JsonNode> day = d.next();
+                        String dayPath = path + "." + day.getKey();
+                        if (!BusinessHours.DAYS.contains(day.getKey())) {
+                            throw unknown(dayPath);
+                        }
+                        if (!day.getValue().isNull()) {
+                            weekly.set(day.getKey(), strings(day.getValue(), dayPath, MAX_INTERVALS,
+                                    "intervals (\"09:00-18:00\")"));
+                        }
+                    }
+                    out.set(name, weekly);
+                }
+            }
+        }
+        try {
+            BusinessHours.of(InstanceProfiles.READER.convertValue(out, InstanceProfile.Hours.class), ZoneId.of("UTC"),
+                    BusinessHours.Policy.ANSWER);
+        } catch (IllegalArgumentException bad) {
+            String message = bad.getMessage();
+            int colon = message.indexOf(": ");
+            throw new ProfileValidationException(colon > 0 ? message.substring(0, colon) : "hours", message);
+        }
+        return out;
+    }
+
+    /** A list of strings, each then read by {@link BusinessHours}, whose message says what a good one looks like. */
+    private static ArrayNode strings(JsonNode v, String path, int maxEntries, String what) {
+        if (!v.isArray()) {
+            throw new ProfileValidationException(path, path + " must be a list of " + what);
+        }
+        if (v.size() > maxEntries) {
+            throw new ProfileValidationException(path, path + " must have at most " + maxEntries + " entries");
+        }
+        ArrayNode out = NODES.arrayNode();
+        for (int i = 0; i < v.size(); i++) {
+            out.add(string(v.get(i), path + "[" + i + "]", 50, false));
         }
         return out;
     }

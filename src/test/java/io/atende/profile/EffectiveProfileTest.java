@@ -2,7 +2,11 @@ package io.atende.profile;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,7 +26,9 @@ class EffectiveProfileTest {
         assertThat(p.temperature()).isEqualTo(0.3);
         assertThat(p.numPredict()).isEqualTo(512);
         assertThat(p.historyTurns()).isEqualTo(10);
-        assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts("fallback padrão", "ocupado {position}", "só texto"));
+        // Quiet.NONE: the takeover, opt-out and out-of-hours texts are off.
+        assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts("fallback padrão", "ocupado {position}", "só texto",
+                "", "", "", ""));
         assertThat(p.trigger().startsOnAnyMessage()).isTrue();
         assertThat(p.debounceMs()).isEqualTo(2000);
         assertThat(p.evolutionBaseUrl()).isEqualTo("http://evolution:8080");
@@ -46,7 +52,8 @@ class EffectiveProfileTest {
         assertThat(p.temperature()).isEqualTo(0.9);
         assertThat(p.numPredict()).isEqualTo(200);
         assertThat(p.historyTurns()).isEqualTo(4);
-        assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts("", "ocupado {position}", "Mande texto"));
+        assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts("", "ocupado {position}", "Mande texto",
+                "", "", "", ""));
         assertThat(p.debounceMs()).isEqualTo(500);
         assertThat(p.evolutionBaseUrl()).isEqualTo("http://other:9090");
         assertThat(p.evolutionApiKey()).isEqualTo("own-key");
@@ -64,5 +71,77 @@ class EffectiveProfileTest {
         assertThat(p.answers("5511900000001@s.whatsapp.net")).isFalse();
         // not on the allow list
         assertThat(p.answers("120363025246125486@g.us")).isFalse();
+    }
+
+    static final ProfileDefaults.Quiet QUIET = new ProfileDefaults.Quiet(60,
+            ProfileDefaults.Quiet.list("atendente, humano, falar com alguém"), "#bot",
+            ProfileDefaults.Quiet.list("parar, sair"), ProfileDefaults.Quiet.list("voltar"),
+            ZoneId.of("America/Sao_Paulo"), BusinessHours.Policy.NOTICE_AND_ANSWER, " Vou chamar alguém. ",
+            "Você saiu.", "Que bom!", "Estamos fechados.", "{name} ({contact}) pediu um atendente");
+    static final ProfileDefaults WITH_QUIET = new ProfileDefaults("persona padrão", "mistral", 0.3, 512, 10,
+            "fallback padrão", "ocupado {position}", "só texto", 2000, "http://evolution:8080/", "env-key", QUIET);
+
+    @Test
+    void withoutAProfileTakeoverOptOutAndHoursAreTheEnvironments() {
+        EffectiveProfile p = EffectiveProfile.defaults("loja", WITH_QUIET);
+        assertThat(p.handoff().pause()).isEqualTo(Duration.ofMinutes(60));
+        assertThat(p.handoff().keywords().words()).containsExactly("atendente", "humano", "falar com alguem");
+        assertThat(p.handoff().resumeKeyword()).isEqualTo("#bot");
+        assertThat(p.handoff().notifyJid()).isNull();
+        assertThat(p.optOut().stop().words()).containsExactly("parar", "sair");
+        assertThat(p.optOut().resume().words()).containsExactly("voltar");
+        assertThat(p.hours().zone()).isEqualTo(ZoneId.of("America/Sao_Paulo"));
+        assertThat(p.hours().policy()).isEqualTo(BusinessHours.Policy.NOTICE_AND_ANSWER);
+        assertThat(p.hours().hasSchedule()).isFalse();
+        assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts("fallback padrão", "ocupado {position}", "só texto",
+                "Vou chamar alguém.", "Você saiu.", "Que bom!", "Estamos fechados."));
+        assertThat(p.notifyText()).isEqualTo("{name} ({contact}) pediu um atendente");
+        assertThat(p.handoff().keywords().mentions("Quero falar com alguém, por favor")).isTrue();
+        assertThat(p.optOut().stop().isExactly("Parar!")).isTrue();
+    }
+
+    @Test
+    void theProfilesTakeoverOptOutAndHoursWin() {
+        InstanceProfile profile = new InstanceProfile(null, null, null, null, null, null, null, null,
+                new InstanceProfile.Texts(null, null, null, "", " Já chamo alguém ", null, "Fechado"), null, null,
+                null, null, null,
+                new InstanceProfile.Handoff(0.5, List.of(), " #Volta ", "+55 (11) 99999-0000"),
+                new InstanceProfile.OptOut(List.of("chega"), null),
+                new InstanceProfile.Hours("Europe/Lisbon", Map.of("mon", List.of("09:00-18:00")), null, "notice-only"));
+        EffectiveProfile p = EffectiveProfile.resolve("loja", 2, profile, WITH_QUIET);
+        assertThat(p.handoff().pause()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(p.handoff().keywords().isEmpty()).as("an empty list switches the keywords off").isTrue();
+        assertThat(p.handoff().resumeKeyword()).isEqualTo("#Volta");
+        assertThat(p.handoff().notifyJid()).isEqualTo("5511999990000@s.whatsapp.net");
+        assertThat(p.optOut().stop().words()).containsExactly("chega");
+        assertThat(p.optOut().resume().words()).containsExactly("voltar");
+        assertThat(p.hours().zone()).isEqualTo(ZoneId.of("Europe/Lisbon"));
+        assertThat(p.hours().policy()).isEqualTo(BusinessHours.Policy.NOTICE_ONLY);
+        assertThat(p.hours().isOpen(Instant.parse("2026-03-02T10:00:00Z"))).isTrue(); // a Monday, UTC+0 in Lisbon
+        assertThat(p.hours().isOpen(Instant.parse("2026-03-03T10:00:00Z"))).isFalse();
+        assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts("fallback padrão", "ocupado {position}", "só texto",
+                "", "Já chamo alguém", "Que bom!", "Fechado"));
+    }
+
+    @Test
+    void theResumeKeywordIsTheWholeMessageIgnoringCaseAccentsAndSpaces() {
+        EffectiveProfile.Handoff h = EffectiveProfile.defaults("loja", WITH_QUIET).handoff();
+        assertThat(h.isResume("#bot")).isTrue();
+        assertThat(h.isResume("#BOT ")).isTrue();
+        assertThat(h.isResume("  #bót\n")).isTrue();
+        assertThat(h.isResume("bot")).isFalse();
+        assertThat(h.isResume("#bot, volta")).isFalse();
+        assertThat(h.isResume(null)).isFalse();
+        EffectiveProfile.Handoff off = new EffectiveProfile.Handoff(Duration.ofMinutes(1), Keywords.of(null), "", null);
+        assertThat(off.isResume("")).as("no resume keyword: nothing resumes").isFalse();
+    }
+
+    @Test
+    void theNotifyNumbersDigitsMakeItsJid() {
+        assertThat(EffectiveProfile.notifyJid("5511999990000")).isEqualTo("5511999990000@s.whatsapp.net");
+        assertThat(EffectiveProfile.notifyJid("+55 11 99999-0000")).isEqualTo("5511999990000@s.whatsapp.net");
+        assertThat(EffectiveProfile.notifyJid(null)).isNull();
+        assertThat(EffectiveProfile.notifyJid("  ")).isNull();
+        assertThat(EffectiveProfile.notifyJid("none")).isNull();
     }
 }

@@ -295,6 +295,45 @@ class InstancesFileTest {
         assertThat(errors()).isEmpty();
         assertThat(cache.of("padaria").facts()).startsWith("Endereço: Rua das Flores");
         assertThat(cache.of("loja-centro").trigger().matches("Quero ATENDIMENTO, por favor")).isTrue();
+        EffectiveProfile padaria = cache.of("padaria");
+        assertThat(padaria.handoff().resumeKeyword()).isEqualTo("#bot");
+        assertThat(padaria.hours().isOpen(java.time.Instant.parse("2026-03-01T14:00:00Z"))).isTrue(); // Sun 11:00
+        assertThat(padaria.hours().isOpen(java.time.Instant.parse("2026-03-01T16:00:00Z"))).isFalse(); // Sun 13:00
+        assertThat(padaria.optOut().stop().isExactly("Parar!")).isTrue();
+    }
+
+    @Test
+    void takeoverOptOutAndHoursInYamlAsTheApiTakesThem() throws Exception {
+        // Unquoted dates and intervals stay strings; the stored document is the one the admin API would store.
+        write("""
+                instances:
+                  loja:
+                    handoff: {pauseMinutes: 1.5, keywords: [atendente], resumeKeyword: "#volta", notifyNumber: "5511999990000"}
+                    optOut: {stopKeywords: [parar], resumeKeywords: []}
+                    hours:
+                      weekly: {mon: [09:00-12:00, 13:00-18:00], sun: []}
+                      holidays: [2026-12-25]
+                      outOfHoursPolicy: notice-only
+                """);
+        round();
+        assertThat(errors()).isEmpty();
+        assertThat(profile("loja")).isEqualTo(json.document("""
+                {"handoff":{"pauseMinutes":1.5,"keywords":["atendente"],"resumeKeyword":"#volta","notifyNumber":"5511999990000"},
+                 "optOut":{"stopKeywords":["parar"],"resumeKeywords":[]},
+                 "hours":{"weekly":{"mon":["09:00-12:00","13:00-18:00"],"sun":[]},"holidays":["2026-12-25"],
+                          "outOfHoursPolicy":"notice-only"}}""").fields().toString());
+        assertThat(cache.of("loja").handoff().notifyJid()).isEqualTo("5511999990000@s.whatsapp.net");
+        assertThat(cache.of("loja").handoff().pause()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(cache.of("loja").hours().policy()).isEqualTo(BusinessHours.Policy.NOTICE_ONLY);
+
+        // An unquoted number is a YAML number: the entry is refused, naming the field and not the number.
+        write("instances:\n  loja: {handoff: {notifyNumber: 5521987654321}}\n");
+        round();
+        assertThat(errors()).singleElement().satisfies(m -> assertThat(m)
+                .contains("entry loja, field handoff.notifyNumber").doesNotContain("5521987654321"));
+        write("instances:\n  loja: {hours: {weekly: {mon: [09:00-25:00]}}}\n");
+        round();
+        assertThat(errors()).hasSize(2).last().satisfies(m -> assertThat(m).contains("field hours.weekly.mon[0]"));
     }
 
     @Test

@@ -1,9 +1,12 @@
 package io.atende.profile;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.atende.support.HttpProblem;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -238,5 +241,165 @@ class ProfileJsonTest {
         ProfileVersion v = new ProfileVersion("loja", 2, false, ProfileJson.withSecrets(d, d.fields()));
         assertThat(v.toString()).isEqualTo("ProfileVersion[loja v2]");
         assertThat(new InstancesFile.Entry("loja", d, "h", "f").toString()).isEqualTo("Entry[loja]");
+    }
+
+    static final String QUIET = """
+            {"handoff":{"pauseMinutes":30,"keywords":["atendente","falar com alguém"],"resumeKeyword":"#bot",
+                        "notifyNumber":"+55 11 99999-0000"},
+             "optOut":{"stopKeywords":["parar","sair"],"resumeKeywords":["voltar"]},
+             "hours":{"timeZone":"America/Sao_Paulo","weekly":{"mon":["09:00-12:00","13:00-18:00"],"sat":["09:00-24:00"],
+                      "sun":[]},"holidays":["2026-12-25"],"outOfHoursPolicy":"notice-only"},
+             "texts":{"handoff":"Já chamo alguém.","optOutConfirm":"","optInConfirm":"Oi de novo!","outOfHours":"Fechado."}}""";
+
+    @Test
+    void takeoverOptOutAndHoursAreAcceptedAndRoundTripThroughTheRecord() throws Exception {
+        ProfileDocument d = json.document(QUIET);
+        assertThat(d.fields().fieldNames()).toIterable().containsExactly("handoff", "hours", "optOut", "texts");
+        InstanceProfile p = InstanceProfiles.READER.convertValue(d.fields(), InstanceProfile.class);
+        assertThat(p.handoff()).isEqualTo(new InstanceProfile.Handoff(30.0, List.of("atendente", "falar com alguém"),
+                "#bot", "+55 11 99999-0000"));
+        assertThat(p.optOut()).isEqualTo(new InstanceProfile.OptOut(List.of("parar", "sair"), List.of("voltar")));
+        assertThat(p.hours().weekly()).containsOnlyKeys("mon", "sat", "sun").containsEntry("sun", List.of());
+        assertThat(p.hours().holidays()).containsExactly("2026-12-25");
+        assertThat(p.hours().outOfHoursPolicy()).isEqualTo("notice-only");
+        assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts(null, null, null, "Já chamo alguém.", "",
+                "Oi de novo!", "Fechado."));
+
+        // record -> JSON -> the same stored document
+        String back = JsonMapper.builder().serializationInclusion(JsonInclude.Include.NON_NULL).build()
+                .writeValueAsString(p);
+        assertThat(json.document(back).fields()).isEqualTo(d.fields());
+        // and what the API shows is accepted back as it is
+        assertThat(json.document(ProfileJson.render(d.fields()).toString()).fields()).isEqualTo(d.fields());
+        // decimals are minutes too
+        assertThat(json.document("{\"handoff\":{\"pauseMinutes\":0.5}}").fields().toString())
+                .isEqualTo("{\"handoff\":{\"pauseMinutes\":0.5}}");
+    }
+
+    @Test
+    void nullsAndEmptyObjectsAreTheDefaultsButEmptyListsAndAnEmptyWeekAreKept() {
+        assertThat(json.document("{\"handoff\":{},\"optOut\":{\"stopKeywords\":null},\"hours\":{\"timeZone\":null},"
+                + "\"texts\":{\"handoff\":null}}").fields().toString()).isEqualTo("{}");
+        assertThat(json.document("{\"handoff\":null,\"optOut\":null,\"hours\":null}").fields().toString())
+                .isEqualTo("{}");
+        // [] is "no keywords" (switched off) and {} is "closed every day": neither means the default.
+        assertThat(json.document("{\"handoff\":{\"keywords\":[]},\"optOut\":{\"stopKeywords\":[]},"
+                + "\"hours\":{\"weekly\":{\"mon\":null}}}").fields().toString())
+                .isEqualTo("{\"handoff\":{\"keywords\":[]},\"hours\":{\"weekly\":{}},\"optOut\":{\"stopKeywords\":[]}}");
+    }
+
+    @Test
+    void takeoverOptOutAndHoursNameTheirFields() {
+        assertThat(fieldOf("{\"handoff\":{\"pause\":5}}")).isEqualTo("handoff.pause");
+        assertThat(fieldOf("{\"optOut\":{\"keywords\":[]}}")).isEqualTo("optOut.keywords");
+        assertThat(fieldOf("{\"hours\":{\"open\":\"9-18\"}}")).isEqualTo("hours.open");
+        assertThat(fieldOf("{\"hours\":{\"weekly\":{\"monday\":[]}}}")).isEqualTo("hours.weekly.monday");
+        assertThat(fieldOf("{\"texts\":{\"optOut\":\"x\"}}")).isEqualTo("texts.optOut");
+        assertThat(fieldOf("{\"handoff\":\"yes\"}")).isEqualTo("handoff");
+        assertThat(fieldOf("{\"optOut\":[]}")).isEqualTo("optOut");
+        assertThat(fieldOf("{\"hours\":\"9-18\"}")).isEqualTo("hours");
+
+        for (String bad : new String[]{"0", "-1", "10081", "\"30\"", "true"}) {
+            assertThat(fieldOf("{\"handoff\":{\"pauseMinutes\":" + bad + "}}")).as(bad).isEqualTo("handoff.pauseMinutes");
+        }
+        assertThatThrownBy(() -> json.document("{\"handoff\":{\"pauseMinutes\":0}}"))
+                .hasMessageStartingWith("handoff.pauseMinutes must be a number greater than 0");
+        json.document("{\"handoff\":{\"pauseMinutes\":10080}}");
+        json.document("{\"handoff\":{\"pauseMinutes\":0.25}}");
+
+        assertThat(fieldOf("{\"handoff\":{\"keywords\":\"atendente\"}}")).isEqualTo("handoff.keywords");
+        assertThat(fieldOf("{\"handoff\":{\"keywords\":[\"atendente\",7]}}")).isEqualTo("handoff.keywords[1]");
+        assertThat(fieldOf("{\"handoff\":{\"keywords\":[\" \"]}}")).isEqualTo("handoff.keywords[0]");
+        assertThat(fieldOf("{\"handoff\":{\"keywords\":[\"🙏!\"]}}")).isEqualTo("handoff.keywords[0]");
+        assertThat(fieldOf("{\"handoff\":{\"keywords\":[\"" + "x".repeat(101) + "\"]}}")).isEqualTo("handoff.keywords[0]");
+        assertThat(fieldOf("{\"optOut\":{\"stopKeywords\":" + words(51) + "}}")).isEqualTo("optOut.stopKeywords");
+        json.document("{\"optOut\":{\"stopKeywords\":" + words(50) + "}}");
+        assertThat(fieldOf("{\"optOut\":{\"resumeKeywords\":[\"voltar\",null]}}")).isEqualTo("optOut.resumeKeywords[1]");
+        assertThat(fieldOf("{\"handoff\":{\"resumeKeyword\":\" \"}}")).isEqualTo("handoff.resumeKeyword");
+        assertThat(fieldOf("{\"handoff\":{\"resumeKeyword\":[\"#bot\"]}}")).isEqualTo("handoff.resumeKeyword");
+        assertThat(fieldOf("{\"handoff\":{\"resumeKeyword\":\"" + "x".repeat(101) + "\"}}"))
+                .isEqualTo("handoff.resumeKeyword");
+
+        assertThat(fieldOf("{\"texts\":{\"handoff\":5}}")).isEqualTo("texts.handoff");
+        assertThat(fieldOf("{\"texts\":{\"outOfHours\":\"" + "x".repeat(ProfileJson.MAX_TEXT + 1) + "\"}}"))
+                .isEqualTo("texts.outOfHours");
+    }
+
+    static String words(int n) {
+        return java.util.stream.IntStream.range(0, n).mapToObj(i -> "\"w" + i + "\"")
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    }
+
+    @Test
+    void theNotifyNumberIsTenToFifteenDigitsWithSeparatorsAndNeverRepeated() {
+        for (String ok : new String[]{"5511999990000", "+55 11 99999-0000", "+55 (11) 99999-0000", "55.11.99999.0000",
+                "1234567890", "123456789012345"}) {
+            assertThat(json.document("{\"handoff\":{\"notifyNumber\":\"" + ok + "\"}}").fields()
+                    .at("/handoff/notifyNumber").asText()).isEqualTo(ok);
+        }
+        for (String bad : new String[]{"123456789", "1234567890123456", "5511999990000@s.whatsapp.net",
+                "+55 11 99999-0000 ramal 2", "", " ", "55_11_99999_0000"}) {
+            assertThat(fieldOf("{\"handoff\":{\"notifyNumber\":\"" + bad + "\"}}")).as(bad)
+                    .isEqualTo("handoff.notifyNumber");
+        }
+        // A YAML number unquoted arrives as a number.
+        assertThat(fieldOf("{\"handoff\":{\"notifyNumber\":5511999990000}}")).isEqualTo("handoff.notifyNumber");
+        assertThatThrownBy(() -> json.document("{\"handoff\":{\"notifyNumber\":\"5521987654321 x\"}}"))
+                .hasMessageStartingWith("handoff.notifyNumber must be a phone number").hasMessageNotContaining("5521987");
+    }
+
+    @Test
+    void hoursAreCheckedByBusinessHoursWhichNamesTheField() {
+        assertThat(fieldOf("{\"hours\":{\"weekly\":[\"09:00-18:00\"]}}")).isEqualTo("hours.weekly");
+        assertThat(fieldOf("{\"hours\":{\"weekly\":{\"mon\":\"09:00-18:00\"}}}")).isEqualTo("hours.weekly.mon");
+        assertThat(fieldOf("{\"hours\":{\"weekly\":{\"mon\":[900]}}}")).isEqualTo("hours.weekly.mon[0]");
+        assertThat(fieldOf("{\"hours\":{\"weekly\":{\"mon\":[\"09:00-12:00\",\"25:00-26:00\"]}}}"))
+                .isEqualTo("hours.weekly.mon[1]");
+        assertThat(fieldOf("{\"hours\":{\"weekly\":{\"tue\":[\"18:00-09:00\"]}}}")).isEqualTo("hours.weekly.tue[0]");
+        assertThat(fieldOf("{\"hours\":{\"weekly\":{\"wed\":[\"\"]}}}")).isEqualTo("hours.weekly.wed[0]");
+        assertThat(fieldOf("{\"hours\":{\"weekly\":{\"thu\":[\"09:00-13:00\",\"12:00-18:00\"]}}}"))
+                .isEqualTo("hours.weekly.thu[1]");
+        assertThatThrownBy(() -> json.document("{\"hours\":{\"weekly\":{\"mon\":[\"09:00-12:00\",\"9h-18h\"]}}}"))
+                .hasMessage("hours.weekly.mon[1]: must be HH:MM-HH:MM, e.g. 09:00-18:00");
+        assertThat(fieldOf("{\"hours\":{\"holidays\":\"2026-12-25\"}}")).isEqualTo("hours.holidays");
+        assertThat(fieldOf("{\"hours\":{\"holidays\":[\"2026-12-25\",\"25/12/2026\"]}}")).isEqualTo("hours.holidays[1]");
+        assertThat(fieldOf("{\"hours\":{\"holidays\":[\"2026-02-30\"]}}")).isEqualTo("hours.holidays[0]");
+        assertThat(fieldOf("{\"hours\":{\"timeZone\":\"Mars/Olympus\"}}")).isEqualTo("hours.timeZone");
+        assertThat(fieldOf("{\"hours\":{\"timeZone\":\" \"}}")).isEqualTo("hours.timeZone");
+        assertThat(fieldOf("{\"hours\":{\"outOfHoursPolicy\":\"sometimes\"}}")).isEqualTo("hours.outOfHoursPolicy");
+        assertThat(fieldOf("{\"hours\":{\"outOfHoursPolicy\":1}}")).isEqualTo("hours.outOfHoursPolicy");
+        json.document("{\"hours\":{\"weekly\":{\"fri\":[\"18:00-24:00\"],\"sat\":[\"00:00-02:00\"]},"
+                + "\"outOfHoursPolicy\":\"notice-and-answer\",\"timeZone\":\"Europe/Berlin\"}}");
+    }
+
+    @Test
+    void aPatchMergesIntoHoursHandoffAndOptOutAndTheHistoryNamesThem() {
+        ObjectNode stored = ProfileJson.withSecrets(json.document(QUIET), json.document("{}").fields());
+
+        ObjectNode policy = ProfileJson.mergePatch(stored, json.patch("{\"hours\":{\"outOfHoursPolicy\":\"answer\"}}"));
+        assertThat(policy.at("/hours/outOfHoursPolicy").asText()).isEqualTo("answer");
+        assertThat(policy.at("/hours/weekly")).isEqualTo(stored.at("/hours/weekly"));
+        assertThat(policy.at("/hours/timeZone").asText()).isEqualTo("America/Sao_Paulo");
+        assertThat(ProfileJson.changedFields(stored, policy)).containsExactly("hours");
+
+        ObjectNode days = ProfileJson.mergePatch(stored, json.patch(
+                "{\"hours\":{\"weekly\":{\"sun\":[\"09:00-12:00\"],\"sat\":null}},\"handoff\":{\"pauseMinutes\":null,"
+                        + "\"notifyNumber\":\"5521988887777\"},\"optOut\":{\"resumeKeywords\":[\"voltar\",\"oi\"]}}"));
+        assertThat(days.at("/hours/weekly").toString())
+                .isEqualTo("{\"mon\":[\"09:00-12:00\",\"13:00-18:00\"],\"sun\":[\"09:00-12:00\"]}");
+        assertThat(days.at("/handoff").toString()).isEqualTo("{\"keywords\":[\"atendente\",\"falar com alguém\"],"
+                + "\"notifyNumber\":\"5521988887777\",\"resumeKeyword\":\"#bot\"}");
+        assertThat(days.at("/optOut/stopKeywords")).isEqualTo(stored.at("/optOut/stopKeywords"));
+        assertThat(ProfileJson.changedFields(stored, days)).containsExactly("handoff", "hours", "optOut");
+
+        assertThatThrownBy(() -> ProfileJson.mergePatch(stored, json.patch("{\"hours\":{\"timeZone\":\"X/Y\"}}")))
+                .isInstanceOfSatisfying(ProfileValidationException.class,
+                        e -> assertThat(e.field()).isEqualTo("hours.timeZone"));
+        assertThatThrownBy(() -> ProfileJson.mergePatch(stored, json.patch("{\"handoff\":{\"pauseMinutes\":0}}")))
+                .isInstanceOfSatisfying(ProfileValidationException.class,
+                        e -> assertThat(e.field()).isEqualTo("handoff.pauseMinutes"));
+        // Removing the whole object: the environment's settings again.
+        assertThat(ProfileJson.mergePatch(stored, json.patch("{\"hours\":null,\"handoff\":null,\"optOut\":null,"
+                + "\"texts\":null}")).toString()).isEqualTo("{}");
     }
 }

@@ -216,6 +216,28 @@ class ProfileStoreTest {
     }
 
     @Test
+    void takeoverOptOutAndHoursAreStoredPatchedAndNamedInTheHistory() {
+        store.put("loja", doc(ProfileJsonTest.QUIET), null, null);
+        store.patch("loja", json.patch("{\"hours\":{\"outOfHoursPolicy\":\"answer\"}}"), null, null);
+        store.patch("loja", json.patch("{\"handoff\":{\"pauseMinutes\":5},\"optOut\":{\"resumeKeywords\":[]}}"),
+                null, null);
+
+        List<ProfileHistoryEntry> history = store.history("loja");
+        assertThat(history).extracting(ProfileHistoryEntry::changed).containsExactly(List.of("handoff", "optOut"),
+                List.of("hours"), List.of("handoff", "hours", "optOut", "texts"));
+        // jsonb gave back what was stored: the weekly schedule survived the patch of its policy.
+        assertThat(store.find("loja").document().at("/hours/weekly/mon").toString())
+                .isEqualTo("[\"09:00-12:00\",\"13:00-18:00\"]");
+        EffectiveProfile p = cache.of("loja");
+        assertThat(p.hours().policy()).isEqualTo(BusinessHours.Policy.ANSWER);
+        assertThat(p.hours().hasSchedule()).isTrue();
+        assertThat(p.handoff().pause()).isEqualTo(java.time.Duration.ofMinutes(5));
+        assertThat(p.handoff().notifyJid()).isEqualTo("5511999990000@s.whatsapp.net");
+        assertThat(p.optOut().resume().isEmpty()).isTrue();
+        assertThat(p.texts().outOfHours()).isEqualTo("Fechado.");
+    }
+
+    @Test
     void aPutKeepsTheStoredSecretsItLeavesOutAndTheCacheUsesThem() {
         store.put("loja", doc("{\"evolution\":{\"apiKey\":\"k-1\",\"webhookToken\":\"w-1-long-enough-token\"}}"), null, null);
         store.put("loja", doc("{\"evolution\":{\"baseUrl\":\"http://other:8080/\"}}"), null, null);
