@@ -263,4 +263,47 @@ class InboundStoreTest {
             pool.shutdownNow();
         }
     }
+
+    static InboundEvent operator(String phone, String waId, String text) {
+        return new InboundEvent("loja", "messages.upsert", waId, phone, phone, phone, null, true, "Loja",
+                InboundEvent.Kind.IGNORED, text, "conversation", InboundEvent.IgnoreReason.FROM_ME, null);
+    }
+
+    @Test
+    void theOperatorTypingHandsTheConversationToAHumanAndAWaitingMessageIsNotAnswered() {
+        InboundStore store = store(60, 1);
+        store.persist(text(phone(40), null, "Q1"));
+        IngestOutcome typed = store.persist(operator(phone(40), "OP1", "já te respondo"));
+        assertThat(typed.status()).isEqualTo(Status.IGNORED);
+        assertThat(typed.reason()).isEqualTo("from_me");
+        assertThat(typed.changes()).containsExactly(new IngestOutcome.Change(IngestOutcome.Change.Kind.HANDOFF, "operator"));
+        assertThat(count("select count(*) from messages where wa_message_id = 'Q1' and status = 'human'")).isEqualTo(1);
+        assertThat(count("select count(*) from conversations where waiting_since is not null")).isZero();
+
+        IngestOutcome during = store.persist(text(phone(40), null, "Q2"));
+        assertThat(during.status()).isEqualTo(Status.HELD);
+        assertThat(during.reason()).isEqualTo("human");
+        assertThat(during.queuedForAnswer()).isFalse();
+        // a second operator message extends the pause: no new handoff
+        assertThat(store.persist(operator(phone(40), "OP2", "pronto")).changes()).isEmpty();
+
+        IngestOutcome resume = store.persist(operator(phone(40), "OP3", "#Bot"));
+        assertThat(resume.reason()).isEqualTo(InboundStore.OPERATOR_RESUME);
+        assertThat(resume.changes()).extracting(IngestOutcome.Change::kind)
+                .containsExactly(IngestOutcome.Change.Kind.RESUMED);
+        assertThat(store.persist(text(phone(40), null, "Q3")).status()).isEqualTo(Status.ACCEPTED);
+    }
+
+    @Test
+    void theEchoOfAReplyBeingSentIsNotTheOperator() {
+        InboundStore store = store(60, 1);
+        store.persist(text(phone(41), null, "E1"));
+        db.tx().inTransaction(c -> io.atende.store.Sql.update(c, """
+                insert into messages (instance_id, conversation_id, direction, kind, text, status, part_index, part_count)
+                select instance_id, id, 'out', 'answer', 'Olá! Temos sim.', 'sending', 0, 1 from conversations"""));
+        IngestOutcome echo = store.persist(operator(phone(41), "ECHO1", "Olá! Temos sim."));
+        assertThat(echo.reason()).isEqualTo(InboundStore.OWN_REPLY);
+        assertThat(echo.changes()).isEmpty();
+        assertThat(count("select count(*) from conversations where human_until is not null")).isZero();
+    }
 }
