@@ -1,7 +1,9 @@
 package io.atende.admin;
 
+import io.atende.profile.InstanceProfiles;
 import io.atende.store.Transactions;
 import io.atende.support.AtendeMetrics;
+import io.atende.support.GatewayClock;
 import io.atende.support.SecretToken;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
@@ -10,7 +12,10 @@ import org.apache.camel.PropertyInject;
 
 import java.nio.file.Path;
 
-/** The /admin endpoints: their token, the OpenAPI document, the dead letters and the conversations. */
+/**
+ * The /admin endpoints: their token, the OpenAPI document, the dead letters, the conversations and their human
+ * handoffs; and the conversation gauges, which follow the conversations' API states.
+ */
 public class AdminConfiguration implements CamelConfiguration {
 
     /** ATENDE_ADMIN_TOKEN, or a token generated once into the data directory and shown once. */
@@ -43,9 +48,24 @@ public class AdminConfiguration implements CamelConfiguration {
         return new AdminOpenApi(camel);
     }
 
+    /** Whether a conversation is human now is decided with the gateway's clock. */
     @BindToRegistry(value = "conversationBrowser", lazy = true)
-    public ConversationBrowser conversationBrowser(Transactions tx) {
-        return new ConversationBrowser(tx);
+    public ConversationBrowser conversationBrowser(Transactions tx, GatewayClock clock) {
+        return new ConversationBrowser(tx, clock);
+    }
+
+    /** Pause and resume a conversation, the customers' handoffs: the gateway's clock, each number's profile. */
+    @BindToRegistry(value = "conversationHandoffs", lazy = true)
+    public ConversationHandoffs conversationHandoffs(Transactions tx, GatewayClock clock, InstanceProfiles profiles,
+                                                     AtendeMetrics metrics) {
+        return new ConversationHandoffs(tx, clock, profiles, metrics);
+    }
+
+    /** atende_conversations{instance,state} and atende_handoff_wait_seconds, refreshed by a timer route. */
+    @BindToRegistry(value = "conversationGauges", lazy = true)
+    public ConversationGauges conversationGauges(Transactions tx, GatewayClock clock, InstanceProfiles profiles,
+                                                 AtendeMetrics metrics) {
+        return new ConversationGauges(tx, clock, profiles, metrics.registry());
     }
 
     @BindToRegistry(value = "conversationJson", lazy = true)

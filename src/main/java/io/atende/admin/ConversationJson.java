@@ -58,13 +58,35 @@ public final class ConversationJson {
         return body.toString();
     }
 
-    private static ObjectNode summary(ConversationSummary s, boolean unmask) {
+    /**
+     * {@code {"items":[{"instance":…,"contact":…,"contactType":…,"pushName":…,"since":…,"until":…,
+     * "operatorAnswered":false,"waitingSeconds":120}]}}, oldest handoff first; numbers masked unless asked for.
+     */
+    public String handoffs(HandoffList list) {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode items = body.putArray("items");
+        for (Handoff h : list.items()) {
+            ObjectNode n = items.addObject();
+            n.put("instance", h.instance());
+            contact(n, h.contactJid(), list.query().unmask());
+            n.put("pushName", h.pushName());
+            instant(n, "since", h.since());
+            instant(n, "until", h.until());
+            n.put("operatorAnswered", h.operatorAnswered());
+            n.put("waitingSeconds", h.waitingSeconds());
+        }
+        return body.toString();
+    }
+
+    /** One conversation's summary as the list shows it (the pause and resume operations answer it). */
+    public String conversation(ConversationSummary summary) {
+        return summary(summary, false).toString();
+    }
+
+    static ObjectNode summary(ConversationSummary s, boolean unmask) {
         ObjectNode n = JSON.createObjectNode();
         n.put("instance", s.instance());
-        int at = s.contactJid().indexOf('@');
-        String digits = at < 0 ? s.contactJid() : s.contactJid().substring(0, at);
-        n.put("contact", unmask ? digits : LogMask.phone(digits));
-        n.put("contactType", s.contactJid().endsWith("@lid") ? "lid" : "phone");
+        contact(n, s.contactJid(), unmask);
         n.put("pushName", s.pushName());
         n.put("state", s.state());
         instant(n, "waitingSince", s.waitingSince());
@@ -73,10 +95,28 @@ public final class ConversationJson {
         counts.put("in", s.messagesIn());
         counts.put("out", s.messagesOut());
         counts.put("waiting", s.waiting());
+        if (s.human() == null) {
+            n.putNull("human");
+        } else {
+            ObjectNode human = n.putObject("human");
+            human.put("reason", s.human().reason());
+            instant(human, "since", s.human().since());
+            instant(human, "until", s.human().until());
+            human.put("secondsLeft", s.human().secondsLeft());
+        }
+        instant(n, "optedOutAt", s.optedOutAt());
         return n;
     }
 
-    private static void instant(ObjectNode n, String name, Instant value) {
+    /** {@code contact} (the digits, masked unless asked for) and {@code contactType} ({@code phone} or {@code lid}). */
+    static void contact(ObjectNode n, String contactJid, boolean unmask) {
+        int at = contactJid.indexOf('@');
+        String digits = at < 0 ? contactJid : contactJid.substring(0, at);
+        n.put("contact", unmask ? digits : LogMask.phone(digits));
+        n.put("contactType", contactJid.endsWith("@lid") ? "lid" : "phone");
+    }
+
+    static void instant(ObjectNode n, String name, Instant value) {
         if (value == null) {
             n.putNull(name);
         } else {

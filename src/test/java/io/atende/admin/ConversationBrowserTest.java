@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The parameter checks of {@link ConversationBrowser}, which need no database (the reads: AdminConversationsRoutesTest). */
 class ConversationBrowserTest {
 
-    final ConversationBrowser browser = new ConversationBrowser(null);
+    final ConversationBrowser browser = new ConversationBrowser(null, java.time.Clock.systemUTC());
 
     @Test
     void absentParametersMeanEverythingFromPageOneMasked() {
@@ -24,11 +24,23 @@ class ConversationBrowserTest {
     }
 
     @Test
-    void aStateOutsideTheApisThreeIsRefusedNamingTheParameter() {
-        for (String state : new String[] {"answered", "replying", "human", "opted_out", "idle,waiting"}) {
+    void aStateOutsideTheApisFiveIsRefusedNamingTheParameter() {
+        for (String state : new String[] {"answered", "replying", "opted-out", "paused", "idle,waiting"}) {
             assertThatThrownBy(() -> browser.query(null, state, null, null, null)).as(state)
-                    .isInstanceOf(AdminBadRequestException.class).hasMessage("state must be waiting, answering or idle");
+                    .isInstanceOf(AdminBadRequestException.class)
+                    .hasMessage("state must be waiting, answering, idle, human or opted_out");
         }
+        assertThat(browser.query(null, "Human", null, null, null).state()).isEqualTo("human");
+        assertThat(browser.query(null, "OPTED_OUT", null, null, null).state()).isEqualTo("opted_out");
+    }
+
+    @Test
+    void secondsLeftAreRoundedUpAndNeverNegative() {
+        java.time.Instant t = java.time.Instant.parse("2026-03-03T10:00:00Z");
+        assertThat(ConversationBrowser.secondsUntil(t, t.plusMillis(2700_000))).isEqualTo(2700);
+        assertThat(ConversationBrowser.secondsUntil(t, t.plusMillis(200))).isEqualTo(1);
+        assertThat(ConversationBrowser.secondsUntil(t, t)).isZero();
+        assertThat(ConversationBrowser.secondsUntil(t, t.minusSeconds(5))).isZero();
     }
 
     @Test

@@ -35,7 +35,7 @@ class ConversationJsonTest {
         assertThat(body.get("items").get(0).toString()).isEqualTo("{\"instance\":\"loja\",\"contact\":\"5521*******21\","
                 + "\"contactType\":\"phone\",\"pushName\":\"Maria\",\"state\":\"waiting\","
                 + "\"waitingSince\":\"2026-12-02T09:00:00Z\",\"lastMessageAt\":\"2026-12-02T09:00:30Z\","
-                + "\"counts\":{\"in\":3,\"out\":2,\"waiting\":1}}");
+                + "\"counts\":{\"in\":3,\"out\":2,\"waiting\":1},\"human\":null,\"optedOutAt\":null}");
         assertThat(body.get("items").get(1).get("contact").asText()).isEqualTo("1234*********45");
         assertThat(body.get("items").get(1).get("contactType").asText()).isEqualTo("lid");
     }

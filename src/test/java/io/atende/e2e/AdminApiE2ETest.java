@@ -89,7 +89,8 @@ class AdminApiE2ETest {
                 "GET /admin/dead-letters/{id}", "POST /admin/dead-letters/{id}/replay", "GET /admin/instances",
                 "GET /admin/instances/{instance}", "PUT /admin/instances/{instance}", "PATCH /admin/instances/{instance}",
                 "DELETE /admin/instances/{instance}", "GET /admin/instances/{instance}/history", "GET /admin/conversations",
-                "GET /admin/conversations/{instance}/{contact}");
+                "GET /admin/conversations/{instance}/{contact}", "POST /admin/conversations/{instance}/{contact}/pause",
+                "POST /admin/conversations/{instance}/{contact}/resume", "GET /admin/handoffs");
         assertThat(api.getComponents().getSecuritySchemes()).containsOnlyKeys("adminToken");
 
         // The list: both conversations, idle, numbers masked; whole with unmask=true.

@@ -68,6 +68,8 @@ class ObservabilityE2ETest {
         await().atMost(WAIT).until(() -> scrape().sum("atende_dead_letters") == 1.0);
         // The backlog gauges are refreshed by a timer: wait until they saw the drained queue.
         await().atMost(WAIT).until(() -> scrape().has("atende_backlog", "instance", CAFE));
+        // ... and the conversation gauges, refreshed by their own timer at the same pace.
+        await().atMost(WAIT).until(() -> scrape().has("atende_handoff_wait_seconds", "instance", CAFE));
         afterTraffic = scrape();
     }
 

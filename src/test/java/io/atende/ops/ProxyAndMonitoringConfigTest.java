@@ -51,6 +51,16 @@ class ProxyAndMonitoringConfigTest {
     }
 
     @Test
+    void promtoolUnitTestsOfTheAlertRulesPass() throws Exception {
+        Path promtool = Tools.require("promtool", "prometheus");
+        Path dir = Tools.repo().resolve("infra/prometheus");
+        Tools.Result tests = Tools.run(dir, Map.of(), List.of(promtool.toString(), "test", "rules", "alerts.test.yml"));
+        assertThat(tests.exitCode()).as(tests.output()).isZero();
+        assertThat(tests.output()).contains("SUCCESS");
+        assertThat(Files.readString(dir.resolve("alerts.test.yml"))).contains("alertname: AtendeHandoffUnanswered");
+    }
+
+    @Test
     void everyAlertHasASummaryAndARunbookSection() throws Exception {
         String rules = Files.readString(Tools.repo().resolve("infra/prometheus/alerts.yml"));
         String ops = Files.readString(Tools.repo().resolve("docs/operations.md"));

@@ -60,7 +60,12 @@ class AdminApiRoutesTest extends RouteTestSupport {
             new String[] {"GET", "/admin/instances/loja/history", "/admin/instances/{instance}/history", "getInstanceHistory"},
             new String[] {"GET", "/admin/conversations", "/admin/conversations", "listConversations"},
             new String[] {"GET", "/admin/conversations/loja/5521987654321", "/admin/conversations/{instance}/{contact}",
-                    "getConversation"});
+                    "getConversation"},
+            new String[] {"POST", "/admin/conversations/loja/5521987654321/pause",
+                    "/admin/conversations/{instance}/{contact}/pause", "pauseConversation"},
+            new String[] {"POST", "/admin/conversations/loja/5521987654321/resume",
+                    "/admin/conversations/{instance}/{contact}/resume", "resumeConversation"},
+            new String[] {"GET", "/admin/handoffs", "/admin/handoffs", "listHandoffs"});
 
     /** The instance operations' direct routes, which the profiles provide; {@link #STUB} stands in for each. */
     static final List<String> INSTANCE_ROUTES = List.of("admin-list-instances", "admin-get-instance", "admin-put-instance",
@@ -115,7 +120,17 @@ class AdminApiRoutesTest extends RouteTestSupport {
         Operation list = operations.get("GET /admin/conversations");
         assertThat(parameters(list, "query")).containsExactly("instance", "state", "q", "page", "unmask");
         assertThat(list.getParameters().stream().filter(p -> p.getName().equals("state")).findFirst().orElseThrow()
-                .getSchema().getEnum()).containsExactly("waiting", "answering", "idle");
+                .getSchema().getEnum()).containsExactly("waiting", "answering", "idle", "human", "opted_out");
+        for (String op : List.of("pause", "resume")) {
+            assertThat(parameters(operations.get("POST /admin/conversations/{instance}/{contact}/" + op), "path")).as(op)
+                    .containsExactly("instance", "contact");
+            assertThat(operations.get("POST /admin/conversations/{instance}/{contact}/" + op).getResponses()).as(op)
+                    .containsKeys("200", "404");
+        }
+        assertThat(operations.get("POST /admin/conversations/{instance}/{contact}/pause").getRequestBody().getRequired())
+                .isNotEqualTo(Boolean.TRUE);
+        assertThat(operations.get("POST /admin/conversations/{instance}/{contact}/pause").getResponses()).containsKey("400");
+        assertThat(parameters(operations.get("GET /admin/handoffs"), "query")).containsExactly("instance", "unmask");
         assertThat(parameters(operations.get("GET /admin/dead-letters"), "query")).containsExactly("limit", "before");
         assertThat(parameters(operations.get("GET /admin/conversations/{instance}/{contact}"), "query"))
                 .containsExactly("before", "unmask");
