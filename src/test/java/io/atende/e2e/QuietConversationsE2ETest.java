@@ -44,6 +44,7 @@ class QuietConversationsE2ETest {
     static final String EVOLUTION_KEY = "evo-key-quiet";
     static final String CUSTOMER = "5521987654321@s.whatsapp.net";
     static final Duration WAIT = Duration.ofSeconds(20);
+    static final String ADMIN = "admin-token-" + UUID.randomUUID();
 
     @TempDir
     static Path dataDir;
@@ -65,6 +66,7 @@ class QuietConversationsE2ETest {
                 .set("atende.ollama.base-url", ollama.baseUrl())
                 .set("atende.evolution.base-url", evolution.baseUrl())
                 .set("atende.evolution.api-key", EVOLUTION_KEY)
+                .set("atende.admin.token", ADMIN)
                 .start();
         clock = app.context().getRegistry().lookupByNameAndType("gatewayClock", GatewayClock.class);
     }
@@ -415,5 +417,31 @@ class QuietConversationsE2ETest {
         assertThat(rows("""
                 select c.contact_jid from conversations c join instances i on i.id = c.instance_id
                  where i.name = ?""", shop)).containsExactly(List.of(lid));
+    }
+
+    static String admin(String path, String body) {
+        var response = Http.send("POST", app.baseUrl() + path, ADMIN, body, "Content-Type", "application/json");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.body();
+    }
+
+    @Test
+    void anAdminPauseSilencesTheBotForItsMinutesAndAnAdminResumeBringsItBack() {
+        String shop = newInstance("painel");
+        String first = marker("oi");
+        customer(shop, first);
+        awaitSent(shop, 1);
+        String path = "/admin/conversations/" + shop + "/5521987654321";
+        assertThat(admin(path + "/pause", "{\"minutes\": 30}")).contains("\"human\"").contains("admin");
+        assertThat(customer(shop, marker("tem bolo?"))).contains("\"held\"").contains("\"human\"");
+        clock.advance(Duration.ofMinutes(29));
+        assertThat(customer(shop, marker("e torta?"))).contains("\"human\"");
+        assertThat(admin(path + "/resume", "")).doesNotContain("\"state\":\"human\"");
+        String next = marker("e pão?");
+        assertThat(customer(shop, next)).contains("accepted");
+        awaitSent(shop, 2);
+        assertThat(sent(shop)).hasSize(2);
+        assertThat(sent(shop).get(1).text()).startsWith("Resposta: ").endsWith(next);
+        assertThat(counter("atende.handoffs", shop, "reason", "admin")).isEqualTo(1.0);
     }
 }
