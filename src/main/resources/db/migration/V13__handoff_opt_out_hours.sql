@@ -34,8 +34,9 @@ create index conversation_events_by_conversation on conversation_events (convers
 
 -- A customer's text in one round trip (V8), now with the conversation's state decided where the message is stored:
 -- while a human attendant has the conversation, or the contact has opted out, the message is stored for the
--- transcript (and, for human, the history) but does not wait for the LLM. The conversation row is locked before the
--- state is read, so a takeover committed meanwhile is seen.
+-- transcript (and, for human, the history) but does not wait for the LLM. The state is read again by the one update
+-- of the conversation row (which locks it, as V8's did): a takeover committed meanwhile corrects the message's status,
+-- and no extra row lock is taken in the common case.
 drop function atende_ingest_texts(text[], text[], text[], text[], text[], text[], text[], text[], text[],
                                   timestamptz[], integer);
 drop function atende_ingest_text(text, text, text, text, text, text, text, text, text, timestamptz, integer);
@@ -70,6 +71,7 @@ declare
     v_contact  text;
     v_conv     bigint;
     v_msg      bigint;
+    v_guess    text;
     v_status   text;
 begin
     select i.id into v_instance from instances i where i.name = p_instance;
@@ -92,9 +94,8 @@ begin
     select c.id, case when c.opted_out_at is not null then 'opted_out'
                       when c.human_until > p_now then 'human'
                       else 'waiting' end
-      into v_conv, v_status
-      from conversations c where c.instance_id = v_instance and c.contact_jid = v_contact
-       for no key update;
+      into v_conv, v_guess
+      from conversations c where c.instance_id = v_instance and c.contact_jid = v_contact;
     if v_conv is null then
         insert into conversations as c (instance_id, contact_jid, push_name)
         values (v_instance, v_contact, p_push_name)
@@ -103,13 +104,13 @@ begin
         returning c.id, case when c.opted_out_at is not null then 'opted_out'
                              when c.human_until > p_now then 'human'
                              else 'waiting' end
-             into v_conv, v_status;
+             into v_conv, v_guess;
     end if;
     conversation_id := v_conv;
 
     insert into messages (instance_id, conversation_id, direction, wa_message_id, remote_jid, kind,
                           message_type, text, status, ignore_reason, wa_timestamp)
-    values (v_instance, v_conv, 'in', p_wa_id, p_remote_jid, 'text', p_type, p_text, v_status, null,
+    values (v_instance, v_conv, 'in', p_wa_id, p_remote_jid, 'text', p_type, p_text, v_guess, null,
             p_sent_at)
     on conflict (instance_id, wa_message_id) where direction = 'in' do nothing
     returning messages.id into v_msg;
@@ -117,18 +118,27 @@ begin
     if v_msg is null then
         return; -- duplicate delivery: nothing changes
     end if;
-    status := v_status;
-    if v_status <> 'waiting' then
-        update conversations c set last_inbound_at = now(), push_name = coalesce(p_push_name, c.push_name)
-         where c.id = v_conv;
-        return; -- stored for the transcript; no LLM turn, no notice
-    end if;
 
+    -- The row as it is once locked (a concurrent takeover or opt-out has committed by then): only a conversation in
+    -- neither state starts waiting.
     update conversations c
-       set waiting_since = coalesce(c.waiting_since, clock_timestamp()), last_inbound_at = now(),
+       set waiting_since = case when c.opted_out_at is null and not coalesce(c.human_until > p_now, false)
+                                then coalesce(c.waiting_since, clock_timestamp()) else c.waiting_since end,
+           last_inbound_at = now(),
            push_name = coalesce(p_push_name, c.push_name)
      where c.id = v_conv
-    returning c.state, c.waiting_since, c.busy_noticed_at into v_state, v_waiting, v_noticed;
+    returning c.state, c.waiting_since, c.busy_noticed_at,
+              case when c.opted_out_at is not null then 'opted_out'
+                   when c.human_until > p_now then 'human'
+                   else 'waiting' end
+         into v_state, v_waiting, v_noticed, v_status;
+    if v_status <> v_guess then
+        update messages m set status = v_status where m.id = v_msg;
+    end if;
+    status := v_status;
+    if v_status <> 'waiting' then
+        return; -- stored for the transcript; no LLM turn, no notice
+    end if;
 
     if p_busy_limit > 0 and v_state = 'idle' and v_noticed is null then
         select count(*) into busy_ahead

@@ -55,7 +55,7 @@ public final class InboundStore {
 
     private final String mediaNotice;
     private final BusyNotice busy;
-    private final GroupCommit<InboundEvent, IngestOutcome> commits;
+    private final GroupCommit<Pending, IngestOutcome> commits;
     private volatile Clock clock = Clock.systemUTC();
     /** Each number's profile: its notice texts (empty: off), keywords, pause and hours. */
     private volatile Function<String, EffectiveProfile> profiles;
@@ -67,7 +67,7 @@ public final class InboundStore {
     public InboundStore(Transactions tx, String mediaNotice, BusyNotice busy, int maxBatch) {
         this.mediaNotice = mediaNotice == null ? "" : mediaNotice.strip();
         this.busy = busy;
-        this.commits = new GroupCommit<>("atende-ingest-commit", tx, maxBatch, this::persistAll);
+        this.commits = new GroupCommit<>("atende-ingest-commit", tx, maxBatch, this::commitAll);
         ProfileDefaults defaults = new ProfileDefaults("", "", 0, 1, 0, "", busy.template(), this.mediaNotice, 0,
                 "http://localhost", "");
         this.profiles = instance -> EffectiveProfile.defaults(instance, defaults);
@@ -99,7 +99,7 @@ public final class InboundStore {
     }
 
     /** The committer, a Camel service: stopped with the context, after the webhook routes. */
-    public GroupCommit<InboundEvent, IngestOutcome> groupCommit() {
+    public GroupCommit<?, IngestOutcome> groupCommit() {
         return commits;
     }
 
@@ -108,30 +108,41 @@ public final class InboundStore {
      * transaction (group commit); each one's outcome is its own.
      */
     public IngestOutcome persist(InboundEvent e) {
-        return commits.submit(e);
+        // The profile and the words are read on the webhook's own thread: the committer thread serves every webhook.
+        return commits.submit(new Pending(e, situation(e)));
+    }
+
+    /** An event on its way to the group commit, with what its number's profile and the clock say about it. */
+    record Pending(InboundEvent event, Situation situation) {
+    }
+
+    private Situation situation(InboundEvent e) {
+        return Situation.of(e, profiles.apply(e.instance()), clock.instant());
+    }
+
+    /** {@link #commitAll} for events not submitted yet (tests of one batch). */
+    List<IngestOutcome> persistAll(Connection c, List<InboundEvent> events) throws SQLException {
+        return commitAll(c, events.stream().map(e -> new Pending(e, situation(e))).toList());
     }
 
     /**
-     * One batch of webhooks in the caller's transaction: customer texts in one round trip (V8
+     * One batch of webhooks in the caller's transaction: customer texts in one round trip (V13
      * {@code atende_ingest_texts}), everything else one by one. Outcomes come back in the events' order.
      */
-    List<IngestOutcome> persistAll(Connection c, List<InboundEvent> events) throws SQLException {
-        IngestOutcome[] out = new IngestOutcome[events.size()];
+    private List<IngestOutcome> commitAll(Connection c, List<Pending> batch) throws SQLException {
+        IngestOutcome[] out = new IngestOutcome[batch.size()];
         List<Integer> texts = new ArrayList<>();
-        Instant now = clock.instant();
-        Situation[] situations = new Situation[events.size()];
-        for (int i = 0; i < events.size(); i++) {
-            InboundEvent e = events.get(i);
-            situations[i] = Situation.of(e, profiles.apply(e.instance()), now);
-            if (isPlainText(e) && situations[i].plain()) {
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            if (isPlainText(p.event()) && p.situation().plain()) {
                 texts.add(i);
             } else {
-                out[i] = persistOther(c, e, situations[i]);
+                out[i] = persistOther(c, p.event(), p.situation());
             }
         }
         if (!texts.isEmpty()) {
-            List<IngestOutcome> done = persistTexts(c, texts.stream().map(events::get).toList(),
-                    texts.stream().map(i -> situations[i]).toList(), now);
+            List<IngestOutcome> done = persistTexts(c, texts.stream().map(i -> batch.get(i).event()).toList(),
+                    texts.stream().map(i -> batch.get(i).situation()).toList(), clock.instant());
             for (int k = 0; k < texts.size(); k++) {
                 out[texts.get(k)] = done.get(k);
             }

@@ -2,6 +2,7 @@ package io.atende.ingest;
 
 import io.atende.profile.BusinessHours;
 import io.atende.profile.EffectiveProfile;
+import io.atende.profile.Keywords;
 
 import java.time.Instant;
 
@@ -27,12 +28,15 @@ record Situation(EffectiveProfile profile, Instant now, Intent intent, Instant c
 
     static Situation of(InboundEvent e, EffectiveProfile p, Instant now) {
         Intent intent = Intent.NONE;
-        if (!e.isIgnored() && e.text() != null) {
-            if (p.optOut().stop().isExactly(e.text())) {
+        boolean anyWords = !p.optOut().stop().isEmpty() || !p.optOut().resume().isEmpty()
+                || !p.handoff().keywords().isEmpty();
+        if (!e.isIgnored() && e.text() != null && anyWords) {
+            String text = Keywords.normalise(e.text()); // once per message, for every list
+            if (p.optOut().stop().isExactlyNormalised(text)) {
                 intent = Intent.STOP;
-            } else if (p.optOut().resume().isExactly(e.text())) {
+            } else if (p.optOut().resume().isExactlyNormalised(text)) {
                 intent = Intent.OPT_IN;
-            } else if (p.handoff().keywords().mentions(e.text())) {
+            } else if (p.handoff().keywords().mentionsNormalised(text)) {
                 intent = Intent.HANDOFF;
             }
         }

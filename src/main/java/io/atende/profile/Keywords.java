@@ -46,18 +46,25 @@ public final class Keywords {
 
     /** The whole message, normalised, is one of the keywords ("Parar." opts out; "quero parar de fumar" does not). */
     public boolean isExactly(String text) {
-        if (words.isEmpty()) {
-            return false;
-        }
-        return words.contains(normalise(text));
+        return !words.isEmpty() && isExactlyNormalised(normalise(text));
+    }
+
+    /** As {@link #isExactly}, for a text {@link #normalise normalised} already (one message, several lists). */
+    public boolean isExactlyNormalised(String normalised) {
+        return words.contains(normalised);
     }
 
     /** One of the keywords appears in the message as a whole word or phrase ("falar com um atendente, por favor"). */
     public boolean mentions(String text) {
+        return !words.isEmpty() && mentionsNormalised(normalise(text));
+    }
+
+    /** As {@link #mentions}, for a text {@link #normalise normalised} already. */
+    public boolean mentionsNormalised(String normalised) {
         if (words.isEmpty()) {
             return false;
         }
-        String padded = " " + normalise(text) + " ";
+        String padded = " " + normalised + " ";
         for (String w : words) {
             if (padded.contains(" " + w + " ")) {
                 return true;
