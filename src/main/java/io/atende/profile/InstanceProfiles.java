@@ -37,6 +37,10 @@ public final class InstanceProfiles {
     private final ProfileDefaults defaults;
     private final long refreshNanos;
     private volatile Snapshot snapshot;
+    /** The environment's settings never change while the gateway runs: resolved once for each instance without a profile. */
+    private final Map<String, EffectiveProfile> withoutProfile = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Instance names come from authenticated webhooks; the bound only keeps a misconfigured sender from growing it. */
+    private static final int MAX_CACHED_DEFAULTS = 10_000;
 
     public InstanceProfiles(Transactions tx, ProfileDefaults defaults, Duration refresh) {
         this.tx = tx;
@@ -51,7 +55,18 @@ public final class InstanceProfiles {
     /** The instance's profile over the environment's settings; the defaults alone when it has none. */
     public EffectiveProfile of(String instance) {
         EffectiveProfile p = current().profiles().get(instance);
-        return p != null ? p : EffectiveProfile.defaults(instance, defaults);
+        if (p != null) {
+            return p;
+        }
+        // Resolved once per instance (keywords normalised, hours parsed): every webhook reads it several times.
+        p = withoutProfile.get(instance);
+        if (p == null) {
+            p = EffectiveProfile.defaults(instance, defaults);
+            if (withoutProfile.size() < MAX_CACHED_DEFAULTS) {
+                withoutProfile.put(instance, p);
+            }
+        }
+        return p;
     }
 
     /** Every instance's own webhook token (instances without one are authenticated with the global token). */
