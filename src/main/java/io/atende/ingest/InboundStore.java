@@ -208,14 +208,17 @@ public final class InboundStore {
         return new IngestOutcome(e, Status.IGNORED, reason, messageId, List.of(), changes);
     }
 
-    /** The conversation's quiet state as this transaction sees it, its row locked. */
+    /**
+     * The conversation's quiet state as this transaction sees it: {@link #upsertConversation} locked the row, so a
+     * takeover or opt-out committed by another webhook is seen here, and none can start until this one commits.
+     */
     private record Quiet(boolean optedOut, boolean human, Instant outOfHoursPeriod) {
     }
 
     private static Quiet quiet(Connection c, long conversationId, Instant now) throws SQLException {
         return Sql.one(c, """
                 select opted_out_at is not null, coalesce(human_until > ?, false), out_of_hours_period
-                  from conversations where id = ? for no key update""",
+                  from conversations where id = ?""",
                 rs -> new Quiet(rs.getBoolean(1), rs.getBoolean(2), Sql.instant(rs, "out_of_hours_period")),
                 now, conversationId);
     }
