@@ -155,7 +155,11 @@ class ProtectionE2ETest {
     void longEstimatedWaitGetsOneNoticeWithThePlaceInTheQueue() {
         start(Map.of("atende.llm.parallel", "1", "atende.llm.expected-seconds", "2", "atende.busy-notice.seconds", "3"));
         ollama.hang();
-        for (int i = 1; i <= 4; i++) {
+        post("loja", "5541900000001", "oi 1");
+        // The places below count the conversations ahead: the first one must hold the slot before the others come
+        // (it is claimed asynchronously, after its webhook's answer).
+        await().atMost(WAIT).until(() -> ollama.calls().size() == 1);
+        for (int i = 2; i <= 4; i++) {
             post("loja", "554190000000" + i, "oi " + i);
         }
         post("loja", "5541900000004", "alguém aí?"); // same wait: no second notice
