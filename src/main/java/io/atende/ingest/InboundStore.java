@@ -347,9 +347,7 @@ public final class InboundStore {
 
     /** The customer as the owner reads them in a handoff alert: the number, without the JID's server. */
     private static String readable(String jid) {
-        int at = jid.indexOf('@');
-        String user = at < 0 ? jid : jid.substring(0, at);
-        return jid.endsWith("@s.whatsapp.net") ? "+" + user : user;
+        return Jids.isPhone(jid) ? "+" + Jids.user(jid) : Jids.user(jid);
     }
 
     private static Long insertInbound(Connection c, long instanceId, Long conversationId, InboundEvent e, String kind,

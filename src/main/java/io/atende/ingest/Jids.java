@@ -29,6 +29,12 @@ final class Jids {
         return colon < 0 ? trimmed : trimmed.substring(0, colon) + trimmed.substring(at);
     }
 
+    /** The user part, without the server: the phone number's digits of a phone JID, the LID's of a LID. */
+    static String user(String jid) {
+        int at = jid.indexOf('@');
+        return at < 0 ? jid : jid.substring(0, at);
+    }
+
     static boolean isPhone(String jid) {
         return jid != null && lower(jid).endsWith(PHONE_SERVER);
     }

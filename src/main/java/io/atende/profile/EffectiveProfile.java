@@ -33,12 +33,7 @@ public record EffectiveProfile(String instance, long version, boolean enabled, S
         /** The operator typed the resume keyword: the whole message, ignoring case, accents and surrounding spaces. */
         public boolean isResume(String operatorText) {
             return operatorText != null && !resumeKeyword.isBlank()
-                    && plain(operatorText).equals(plain(resumeKeyword));
-        }
-
-        private static String plain(String s) {
-            return java.text.Normalizer.normalize(s.strip().toLowerCase(java.util.Locale.ROOT),
-                    java.text.Normalizer.Form.NFD).replaceAll("\\p{M}+", "");
+                    && Keywords.fold(operatorText).equals(Keywords.fold(resumeKeyword));
         }
     }
 

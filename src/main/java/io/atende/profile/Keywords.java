@@ -33,15 +33,20 @@ public final class Keywords {
      * trailing "por favor": {@code "Parar, por favor! 🙏"} is {@code "parar"}.
      */
     public static String normalise(String text) {
-        if (text == null) {
-            return "";
-        }
-        String s = MARKS.matcher(Normalizer.normalize(text, Normalizer.Form.NFD)).replaceAll("");
-        s = NOT_A_WORD.matcher(s.toLowerCase(Locale.ROOT)).replaceAll(" ").strip();
+        String s = NOT_A_WORD.matcher(fold(text)).replaceAll(" ").strip();
         while (s.endsWith(PLEASE) && (s.length() == PLEASE.length() || s.charAt(s.length() - PLEASE.length() - 1) == ' ')) {
             s = s.substring(0, s.length() - PLEASE.length()).strip();
         }
         return s;
+    }
+
+    /** Lower case, without accents and surrounding spaces; punctuation kept ({@code "#Bót "} is {@code "#bot"}). */
+    public static String fold(String text) {
+        if (text == null) {
+            return "";
+        }
+        return MARKS.matcher(Normalizer.normalize(text, Normalizer.Form.NFD)).replaceAll("").toLowerCase(Locale.ROOT)
+                .strip();
     }
 
     /** The whole message, normalised, is one of the keywords ("Parar." opts out; "quero parar de fumar" does not). */
