@@ -14,13 +14,34 @@ import java.util.List;
  * @param optOut        the customer's stop and resume words
  * @param hours         business hours and their policy
  * @param notifyText    the message to {@code handoff.notifyNumber} ({@code {contact}}, {@code {name}})
+ * @param typing        "digitando…" while the model writes
+ * @param split         how a long answer is cut into messages
+ * @param voice         voice notes are transcribed (when a speech-to-text server is configured)
  */
 public record EffectiveProfile(String instance, long version, boolean enabled, String displayName,
                                String systemPrompt, String facts, String model, double temperature, int numPredict,
                                int historyTurns, InstanceProfile.Texts texts, TriggerRule trigger,
                                List<JidPattern> ignoreJids, List<JidPattern> allowJids, long debounceMs,
                                String evolutionBaseUrl, String evolutionApiKey, String webhookToken,
-                               Handoff handoff, OptOut optOut, BusinessHours hours, String notifyText) {
+                               Handoff handoff, OptOut optOut, BusinessHours hours, String notifyText,
+                               boolean typing, Split split, boolean voice) {
+
+    /** The pause before a further part, per character: at least half a second, at most four. */
+    public static final long MIN_PART_PAUSE_MS = 500;
+    public static final long MAX_PART_PAUSE_MS = 4_000;
+
+    /**
+     * @param maxChars  an answer longer than this is split
+     * @param maxParts  at most this many messages
+     * @param msPerChar the pause before each further part, per character of that part
+     */
+    public record Split(int maxChars, int maxParts, int msPerChar) {
+
+        /** The "digitando…" pause before a further part of {@code chars} characters. */
+        public long pauseMillis(int chars) {
+            return Math.max(MIN_PART_PAUSE_MS, Math.min(MAX_PART_PAUSE_MS, (long) chars * msPerChar));
+        }
+    }
 
     /**
      * @param pause         how long the bot stays quiet after the operator's last message, or after a handoff
@@ -60,6 +81,8 @@ public record EffectiveProfile(String instance, long version, boolean enabled, S
     public static EffectiveProfile resolve(String instance, long version, InstanceProfile p, ProfileDefaults d) {
         InstanceProfile.Texts t = p.texts() == null ? new InstanceProfile.Texts(null, null, null) : p.texts();
         ProfileDefaults.Quiet q = d.quiet();
+        ProfileDefaults.Talk k = d.talk();
+        InstanceProfile.Split sp = p.split() == null ? new InstanceProfile.Split(null, null, null) : p.split();
         InstanceProfile.Handoff h = p.handoff() == null ? new InstanceProfile.Handoff(null, null, null, null)
                 : p.handoff();
         InstanceProfile.OptOut o = p.optOut() == null ? new InstanceProfile.OptOut(null, null) : p.optOut();
@@ -81,7 +104,9 @@ public record EffectiveProfile(String instance, long version, boolean enabled, S
                         t.handoff() == null ? q.handoffText() : t.handoff().strip(),
                         t.optOutConfirm() == null ? q.optOutConfirmText() : t.optOutConfirm().strip(),
                         t.optInConfirm() == null ? q.optInConfirmText() : t.optInConfirm().strip(),
-                        t.outOfHours() == null ? q.outOfHoursText() : t.outOfHours().strip()),
+                        t.outOfHours() == null ? q.outOfHoursText() : t.outOfHours().strip(),
+                        t.voiceFailed() == null ? k.voiceFailedText() : t.voiceFailed().strip(),
+                        t.voiceTooLong() == null ? k.voiceTooLongText() : t.voiceTooLong().strip()),
                 TriggerRule.of(p.trigger()),
                 patterns(p.ignoreJids()),
                 patterns(p.allowJids()),
@@ -96,7 +121,12 @@ public record EffectiveProfile(String instance, long version, boolean enabled, S
                 new OptOut(Keywords.of(o.stopKeywords() == null ? q.stopKeywords() : o.stopKeywords()),
                         Keywords.of(o.resumeKeywords() == null ? q.optInKeywords() : o.resumeKeywords())),
                 BusinessHours.of(p.hours(), q.timeZone(), q.outOfHoursPolicy()),
-                q.notifyText());
+                q.notifyText(),
+                p.typing() == null ? k.typing() : p.typing(),
+                new Split(sp.maxChars() == null ? k.split().maxChars() : sp.maxChars(),
+                        sp.maxParts() == null ? k.split().maxParts() : sp.maxParts(),
+                        sp.msPerChar() == null ? k.split().msPerChar() : sp.msPerChar()),
+                p.voice() == null || p.voice().enabled() == null ? k.voice() : p.voice().enabled());
     }
 
     private static java.time.Duration minutes(double minutes) {

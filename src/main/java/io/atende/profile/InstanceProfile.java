@@ -24,15 +24,19 @@ import java.util.List;
  * @param handoff      when a human attendant takes the conversation over
  * @param optOut       the customer's words to stop and resume the bot
  * @param hours        business hours and what happens outside them
+ * @param typing       show "digitando…" while the model writes
+ * @param split        how a long answer is cut into WhatsApp messages
+ * @param voice        whether voice notes are transcribed (when a speech-to-text server is configured)
  */
 public record InstanceProfile(Boolean enabled, String displayName, String systemPrompt, String facts, String model,
                               Double temperature, Integer numPredict, Integer historyTurns, Texts texts,
                               Trigger trigger, List<String> ignoreJids, List<String> allowJids, Long debounceMs,
-                              Evolution evolution, Handoff handoff, OptOut optOut, Hours hours) {
+                              Evolution evolution, Handoff handoff, OptOut optOut, Hours hours,
+                              Boolean typing, Split split, Voice voice) {
 
     /** An empty profile: every setting from the environment. */
     public static final InstanceProfile EMPTY = new InstanceProfile(null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null);
 
     public InstanceProfile {
         ignoreJids = ignoreJids == null ? null : List.copyOf(ignoreJids);
@@ -50,14 +54,34 @@ public record InstanceProfile(Boolean enabled, String displayName, String system
      * @param optOutConfirm sent when the customer opts out
      * @param optInConfirm  sent when the customer opts in again
      * @param outOfHours    sent once per closed period (its policy permitting)
+     * @param voiceFailed   sent when a voice note cannot be transcribed (the speech-to-text server is down)
+     * @param voiceTooLong  sent for a voice note longer than the transcription limit
      */
     public record Texts(String fallback, String busy, String media, String handoff, String optOutConfirm,
-                        String optInConfirm, String outOfHours) {
+                        String optInConfirm, String outOfHours, String voiceFailed, String voiceTooLong) {
 
         /** The notices of the pipeline (fallback, busy, media), the others from the defaults. */
         public Texts(String fallback, String busy, String media) {
-            this(fallback, busy, media, null, null, null, null);
+            this(fallback, busy, media, null, null, null, null, null, null);
         }
+
+        /** Without the voice-note texts (from the defaults). */
+        public Texts(String fallback, String busy, String media, String handoff, String optOutConfirm,
+                     String optInConfirm, String outOfHours) {
+            this(fallback, busy, media, handoff, optOutConfirm, optInConfirm, outOfHours, null, null);
+        }
+    }
+
+    /**
+     * @param maxChars  an answer longer than this is split (paragraphs first, then sentences)
+     * @param maxParts  at most this many messages; the rest joins the last one
+     * @param msPerChar the pause ("digitando…") before each further part, per character, clamped to 0.5–4 s
+     */
+    public record Split(Integer maxChars, Integer maxParts, Integer msPerChar) {
+    }
+
+    /** @param enabled false: this number's voice notes get the media text, as without speech-to-text */
+    public record Voice(Boolean enabled) {
     }
 
     /**

@@ -24,9 +24,23 @@ public class ProfileConfiguration implements CamelConfiguration {
             @PropertyInject("atende.debounce-ms") long debounceMs,
             @PropertyInject("atende.evolution.base-url") String evolutionBaseUrl,
             @PropertyInject(value = "atende.evolution.api-key", defaultValue = "") String evolutionApiKey,
-            @BeanInject("quietDefaults") ProfileDefaults.Quiet quiet) {
+            @BeanInject("quietDefaults") ProfileDefaults.Quiet quiet,
+            @BeanInject("talkDefaults") ProfileDefaults.Talk talk) {
         return new ProfileDefaults(systemPrompt, model, temperature, numPredict, historyTurns, fallback, busy, media,
-                debounceMs, evolutionBaseUrl, evolutionApiKey, quiet);
+                debounceMs, evolutionBaseUrl, evolutionApiKey, quiet, talk);
+    }
+
+    @BindToRegistry(value = "talkDefaults", lazy = true)
+    public ProfileDefaults.Talk talkDefaults(
+            @PropertyInject("atende.typing.enabled") boolean typing,
+            @PropertyInject("atende.split.max-chars") int maxChars,
+            @PropertyInject("atende.split.max-parts") int maxParts,
+            @PropertyInject("atende.split.ms-per-char") int msPerChar,
+            @PropertyInject("atende.voice.enabled") boolean voice,
+            @PropertyInject(value = "atende.stt.failed-text", defaultValue = "") String voiceFailed,
+            @PropertyInject(value = "atende.stt.too-long-text", defaultValue = "") String voiceTooLong) {
+        return new ProfileDefaults.Talk(typing, new EffectiveProfile.Split(maxChars, maxParts, msPerChar), voice,
+                voiceFailed, voiceTooLong);
     }
 
     /** Human takeover, opt-out and business hours before a profile says otherwise. */

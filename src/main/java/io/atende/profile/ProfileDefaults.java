@@ -9,7 +9,8 @@ import java.util.List;
  */
 public record ProfileDefaults(String systemPrompt, String model, double temperature, int numPredict,
                               int historyTurns, String fallbackText, String busyText, String mediaText,
-                              long debounceMs, String evolutionBaseUrl, String evolutionApiKey, Quiet quiet) {
+                              long debounceMs, String evolutionBaseUrl, String evolutionApiKey, Quiet quiet,
+                              Talk talk) {
 
     /**
      * When the bot keeps quiet (human takeover, opt-out, business hours), before any profile says otherwise.
@@ -47,6 +48,35 @@ public record ProfileDefaults(String systemPrompt, String model, double temperat
         }
     }
 
+    /**
+     * How the bot talks: typing presence, the split of long answers, voice notes.
+     *
+     * @param typing           "digitando…" while the model writes
+     * @param split            the environment's split of long answers
+     * @param voice            voice notes are transcribed (when ATENDE_STT_URL is set)
+     * @param voiceFailedText  sent when a voice note cannot be transcribed
+     * @param voiceTooLongText sent for a voice note over the limit; {@code {seconds}} is the limit
+     */
+    public record Talk(boolean typing, EffectiveProfile.Split split, boolean voice, String voiceFailedText,
+                       String voiceTooLongText) {
+
+        /** Typing on, 600-character parts (4 at most, 20 ms per character), voice on, no texts. */
+        public static final Talk DEFAULT = new Talk(true, new EffectiveProfile.Split(600, 4, 20), true, "", "");
+
+        public Talk {
+            voiceFailedText = blankToEmpty(voiceFailedText);
+            voiceTooLongText = blankToEmpty(voiceTooLongText);
+        }
+    }
+
+    /** Without the talk settings: {@link Talk#DEFAULT}. */
+    public ProfileDefaults(String systemPrompt, String model, double temperature, int numPredict, int historyTurns,
+                           String fallbackText, String busyText, String mediaText, long debounceMs,
+                           String evolutionBaseUrl, String evolutionApiKey, Quiet quiet) {
+        this(systemPrompt, model, temperature, numPredict, historyTurns, fallbackText, busyText, mediaText, debounceMs,
+                evolutionBaseUrl, evolutionApiKey, quiet, Talk.DEFAULT);
+    }
+
     /** Without the quiet settings (tests of the other settings): {@link Quiet#NONE}. */
     public ProfileDefaults(String systemPrompt, String model, double temperature, int numPredict, int historyTurns,
                            String fallbackText, String busyText, String mediaText, long debounceMs,
@@ -57,6 +87,7 @@ public record ProfileDefaults(String systemPrompt, String model, double temperat
 
     public ProfileDefaults {
         quiet = quiet == null ? Quiet.NONE : quiet;
+        talk = talk == null ? Talk.DEFAULT : talk;
         fallbackText = blankToEmpty(fallbackText);
         busyText = blankToEmpty(busyText);
         mediaText = blankToEmpty(mediaText);

@@ -64,6 +64,9 @@ public final class ProfileJson {
     public static final int MAX_INSTANCE_NAME = 100;
     public static final int MAX_CHANGED_BY = 100;
     public static final double MAX_PAUSE_MINUTES = 10_080;
+    public static final int MIN_SPLIT_CHARS = 100;
+    public static final int MAX_SPLIT_PARTS = 20;
+    public static final int MAX_MS_PER_CHAR = 1_000;
     public static final int MAX_KEYWORDS = 50;
     public static final int MAX_KEYWORD = 100;
     public static final int MIN_PHONE_DIGITS = 10;
@@ -373,6 +376,9 @@ public final class ProfileJson {
                 case "handoff" -> putIfNotEmpty(out, name, handoff(v));
                 case "optOut" -> putIfNotEmpty(out, name, optOut(v));
                 case "hours" -> putIfNotEmpty(out, name, hours(v));
+                case "typing" -> out.set(name, bool(v, name));
+                case "split" -> putIfNotEmpty(out, name, split(v));
+                case "voice" -> putIfNotEmpty(out, name, voice(v));
                 default -> throw unknown(name);
             }
         }
@@ -381,7 +387,7 @@ public final class ProfileJson {
 
     private static final List<String> TOP_LEVEL = List.of("enabled", "displayName", "systemPrompt", "facts", "model",
             "temperature", "numPredict", "historyTurns", "texts", "trigger", "ignoreJids", "allowJids", "debounceMs",
-            "evolution", "handoff", "optOut", "hours");
+            "evolution", "handoff", "optOut", "hours", "typing", "split", "voice");
 
     private static boolean isKnownTopLevel(String name) {
         return TOP_LEVEL.contains(name);
@@ -410,7 +416,43 @@ public final class ProfileJson {
     }
 
     private static final List<String> TEXTS = List.of("fallback", "busy", "media", "handoff", "optOutConfirm",
-            "optInConfirm", "outOfHours");
+            "optInConfirm", "outOfHours", "voiceFailed", "voiceTooLong");
+
+    private static ObjectNode split(JsonNode v) {
+        ObjectNode in = object(v, "split");
+        ObjectNode out = NODES.objectNode();
+        for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String path = "split." + e.getKey();
+            JsonNode value = e.getValue();
+            if (value.isNull() && List.of("maxChars", "maxParts", "msPerChar").contains(e.getKey())) {
+                continue;
+            }
+            switch (e.getKey()) {
+                case "maxChars" -> out.put(e.getKey(), (int) integer(value, path, MIN_SPLIT_CHARS,
+                        MAX_TEXT));
+                case "maxParts" -> out.put(e.getKey(), (int) integer(value, path, 1, MAX_SPLIT_PARTS));
+                case "msPerChar" -> out.put(e.getKey(), (int) integer(value, path, 0, MAX_MS_PER_CHAR));
+                default -> throw unknown(path);
+            }
+        }
+        return out;
+    }
+
+    private static ObjectNode voice(JsonNode v) {
+        ObjectNode in = object(v, "voice");
+        ObjectNode out = NODES.objectNode();
+        for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getKey().equals("enabled")) {
+                throw unknown("voice." + e.getKey());
+            }
+            if (!e.getValue().isNull()) {
+                out.set(e.getKey(), bool(e.getValue(), "voice.enabled"));
+            }
+        }
+        return out;
+    }
 
     private static ObjectNode handoff(JsonNode v) {
         ObjectNode in = object(v, "handoff");

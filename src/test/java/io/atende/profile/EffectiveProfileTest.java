@@ -28,7 +28,7 @@ class EffectiveProfileTest {
         assertThat(p.historyTurns()).isEqualTo(10);
         // Quiet.NONE: the takeover, opt-out and out-of-hours texts are off.
         assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts("fallback padrão", "ocupado {position}", "só texto",
-                "", "", "", ""));
+                "", "", "", "", "", ""));
         assertThat(p.trigger().startsOnAnyMessage()).isTrue();
         assertThat(p.debounceMs()).isEqualTo(2000);
         assertThat(p.evolutionBaseUrl()).isEqualTo("http://evolution:8080");
@@ -41,7 +41,7 @@ class EffectiveProfileTest {
     void theProfilesFieldsWinAndAnEmptyTextSwitchesItOff() {
         InstanceProfile profile = new InstanceProfile(false, "Padaria", "Você é a Padaria.", " Abrimos às 7h. ",
                 "llama3", 0.9, 200, 4, new InstanceProfile.Texts("", null, "Mande texto"), null, null, null, 500L,
-                new InstanceProfile.Evolution("http://other:9090", "own-key", "own-token"), null, null, null);
+                new InstanceProfile.Evolution("http://other:9090", "own-key", "own-token"), null, null, null, null, null, null);
         EffectiveProfile p = EffectiveProfile.resolve("padaria", 3, profile, DEFAULTS);
         assertThat(p.version()).isEqualTo(3);
         assertThat(p.enabled()).isFalse();
@@ -53,7 +53,7 @@ class EffectiveProfileTest {
         assertThat(p.numPredict()).isEqualTo(200);
         assertThat(p.historyTurns()).isEqualTo(4);
         assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts("", "ocupado {position}", "Mande texto",
-                "", "", "", ""));
+                "", "", "", "", "", ""));
         assertThat(p.debounceMs()).isEqualTo(500);
         assertThat(p.evolutionBaseUrl()).isEqualTo("http://other:9090");
         assertThat(p.evolutionApiKey()).isEqualTo("own-key");
@@ -63,7 +63,7 @@ class EffectiveProfileTest {
     @Test
     void listsMatchAnyOfTheContactsAddressesAndIgnoringWins() {
         InstanceProfile profile = new InstanceProfile(null, null, null, null, null, null, null, null, null, null,
-                List.of("@lid", "5511900000001"), List.of("@s.whatsapp.net"), null, null, null, null, null);
+                List.of("@lid", "5511900000001"), List.of("@s.whatsapp.net"), null, null, null, null, null, null, null, null);
         EffectiveProfile p = EffectiveProfile.resolve("loja", 1, profile, DEFAULTS);
         assertThat(p.answers("5511999998888@s.whatsapp.net")).isTrue();
         // the same contact, seen by its LID too: ignored
@@ -94,7 +94,7 @@ class EffectiveProfileTest {
         assertThat(p.hours().policy()).isEqualTo(BusinessHours.Policy.NOTICE_AND_ANSWER);
         assertThat(p.hours().hasSchedule()).isFalse();
         assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts("fallback padrão", "ocupado {position}", "só texto",
-                "Vou chamar alguém.", "Você saiu.", "Que bom!", "Estamos fechados."));
+                "Vou chamar alguém.", "Você saiu.", "Que bom!", "Estamos fechados.", "", ""));
         assertThat(p.notifyText()).isEqualTo("{name} ({contact}) pediu um atendente");
         assertThat(p.handoff().keywords().mentions("Quero falar com alguém, por favor")).isTrue();
         assertThat(p.optOut().stop().isExactly("Parar!")).isTrue();
@@ -107,7 +107,8 @@ class EffectiveProfileTest {
                 null, null, null,
                 new InstanceProfile.Handoff(0.5, List.of(), " #Volta ", "+55 (11) 99999-0000"),
                 new InstanceProfile.OptOut(List.of("chega"), null),
-                new InstanceProfile.Hours("Europe/Lisbon", Map.of("mon", List.of("09:00-18:00")), null, "notice-only"));
+                new InstanceProfile.Hours("Europe/Lisbon", Map.of("mon", List.of("09:00-18:00")), null, "notice-only"),
+                null, null, null);
         EffectiveProfile p = EffectiveProfile.resolve("loja", 2, profile, WITH_QUIET);
         assertThat(p.handoff().pause()).isEqualTo(Duration.ofSeconds(30));
         assertThat(p.handoff().keywords().isEmpty()).as("an empty list switches the keywords off").isTrue();
@@ -120,7 +121,7 @@ class EffectiveProfileTest {
         assertThat(p.hours().isOpen(Instant.parse("2026-03-02T10:00:00Z"))).isTrue(); // a Monday, UTC+0 in Lisbon
         assertThat(p.hours().isOpen(Instant.parse("2026-03-03T10:00:00Z"))).isFalse();
         assertThat(p.texts()).isEqualTo(new InstanceProfile.Texts("fallback padrão", "ocupado {position}", "só texto",
-                "", "Já chamo alguém", "Que bom!", "Fechado"));
+                "", "Já chamo alguém", "Que bom!", "Fechado", "", ""));
     }
 
     @Test
@@ -143,5 +144,38 @@ class EffectiveProfileTest {
         assertThat(EffectiveProfile.notifyJid(null)).isNull();
         assertThat(EffectiveProfile.notifyJid("  ")).isNull();
         assertThat(EffectiveProfile.notifyJid("none")).isNull();
+    }
+
+    @Test
+    void typingSplitAndVoiceComeFromTheProfileFieldByFieldElseTheEnvironment() {
+        ProfileDefaults d = new ProfileDefaults("persona", "mistral", 0.3, 512, 10, "", "", "", 2000,
+                "http://evolution:8080", "", ProfileDefaults.Quiet.NONE,
+                new ProfileDefaults.Talk(true, new EffectiveProfile.Split(600, 4, 20), true, "Escreva, por favor.",
+                        "Até {seconds} s."));
+        EffectiveProfile none = EffectiveProfile.defaults("loja", d);
+        assertThat(none.typing()).isTrue();
+        assertThat(none.voice()).isTrue();
+        assertThat(none.split()).isEqualTo(new EffectiveProfile.Split(600, 4, 20));
+        assertThat(none.texts().voiceFailed()).isEqualTo("Escreva, por favor.");
+        assertThat(none.texts().voiceTooLong()).isEqualTo("Até {seconds} s.");
+
+        InstanceProfile own = new InstanceProfile(null, null, null, null, null, null, null, null,
+                new InstanceProfile.Texts(null, null, null, null, null, null, null, "", null), null, null, null, null,
+                null, null, null, null, false, new InstanceProfile.Split(null, 2, 0), new InstanceProfile.Voice(false));
+        EffectiveProfile p = EffectiveProfile.resolve("loja", 1, own, d);
+        assertThat(p.typing()).isFalse();
+        assertThat(p.voice()).isFalse();
+        assertThat(p.split()).isEqualTo(new EffectiveProfile.Split(600, 2, 0));
+        assertThat(p.texts().voiceFailed()).as("an empty text switches it off").isEmpty();
+        assertThat(p.texts().voiceTooLong()).isEqualTo("Até {seconds} s.");
+    }
+
+    @Test
+    void thePauseBeforeAFurtherPartIsProportionalAndClampedToHalfASecondAndFourSeconds() {
+        EffectiveProfile.Split split = new EffectiveProfile.Split(600, 4, 20);
+        assertThat(split.pauseMillis(10)).isEqualTo(500);
+        assertThat(split.pauseMillis(100)).isEqualTo(2_000);
+        assertThat(split.pauseMillis(600)).isEqualTo(4_000);
+        assertThat(new EffectiveProfile.Split(600, 4, 0).pauseMillis(600)).isEqualTo(500);
     }
 }

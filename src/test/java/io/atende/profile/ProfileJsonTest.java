@@ -402,4 +402,30 @@ class ProfileJsonTest {
         assertThat(ProfileJson.mergePatch(stored, json.patch("{\"hours\":null,\"handoff\":null,\"optOut\":null,"
                 + "\"texts\":null}")).toString()).isEqualTo("{}");
     }
+
+    @Test
+    void typingSplitAndVoiceAreAcceptedRoundTripAndNameTheirFields() throws Exception {
+        ProfileDocument d = json.document("""
+                {"typing":false,"split":{"maxChars":300,"maxParts":3,"msPerChar":15},"voice":{"enabled":false},
+                 "texts":{"voiceFailed":"Escreva, por favor.","voiceTooLong":""}}""");
+        InstanceProfile p = InstanceProfiles.READER.convertValue(d.fields(), InstanceProfile.class);
+        assertThat(p.typing()).isFalse();
+        assertThat(p.split()).isEqualTo(new InstanceProfile.Split(300, 3, 15));
+        assertThat(p.voice()).isEqualTo(new InstanceProfile.Voice(false));
+        assertThat(p.texts().voiceFailed()).isEqualTo("Escreva, por favor.");
+        assertThat(p.texts().voiceTooLong()).isEmpty();
+        String back = JsonMapper.builder().serializationInclusion(JsonInclude.Include.NON_NULL).build()
+                .writeValueAsString(p);
+        assertThat(json.document(back).fields()).isEqualTo(d.fields());
+
+        assertThat(fieldOf("{\"typing\":\"sim\"}")).isEqualTo("typing");
+        assertThat(fieldOf("{\"split\":{\"maxChars\":99}}")).isEqualTo("split.maxChars");
+        assertThat(fieldOf("{\"split\":{\"maxChars\":4097}}")).isEqualTo("split.maxChars");
+        assertThat(fieldOf("{\"split\":{\"maxParts\":0}}")).isEqualTo("split.maxParts");
+        assertThat(fieldOf("{\"split\":{\"msPerChar\":-1}}")).isEqualTo("split.msPerChar");
+        assertThat(fieldOf("{\"split\":{\"parts\":2}}")).isEqualTo("split.parts");
+        assertThat(fieldOf("{\"voice\":{\"enabled\":1}}")).isEqualTo("voice.enabled");
+        assertThat(fieldOf("{\"voice\":{\"model\":\"small\"}}")).isEqualTo("voice.model");
+        assertThat(json.document("{\"split\":{},\"voice\":{\"enabled\":null}}").fields().toString()).isEqualTo("{}");
+    }
 }
