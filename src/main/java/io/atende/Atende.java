@@ -7,6 +7,7 @@ import io.atende.ingest.IngestConfiguration;
 import io.atende.llm.LlmConfiguration;
 import io.atende.profile.ProfileConfiguration;
 import io.atende.reply.ReplyConfiguration;
+import io.atende.speech.SpeechConfiguration;
 import io.atende.store.StoreConfiguration;
 import io.atende.support.SupportConfiguration;
 import io.atende.transport.TransportConfiguration;
@@ -32,7 +33,7 @@ public final class Atende extends Main {
     public static List<CamelConfiguration> configurations() {
         return List.of(new SupportConfiguration(), new StoreConfiguration(), new ProfileConfiguration(), new LlmConfiguration(),
                 new IngestConfiguration(), new ConversationConfiguration(), new ReplyConfiguration(),
-                new AdminConfiguration(), new TransportConfiguration(), new StartupRecovery());
+                new SpeechConfiguration(), new AdminConfiguration(), new TransportConfiguration(), new StartupRecovery());
     }
 
     @Override

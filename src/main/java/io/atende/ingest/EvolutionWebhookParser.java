@@ -46,6 +46,42 @@ public final class EvolutionWebhookParser {
         return parseMessage(instance, event, root.get("data"));
     }
 
+    private static final byte[] BASE64_FIELD = "\"base64\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * The body without the media Evolution puts in it when the instance's webhook has {@code base64: true}
+     * ({@code data.message.base64}): raw audio and images are never persisted or published. Bodies without that field
+     * (nearly all) come back as they are, after a byte scan; a body that does not parse is left to {@link #parse}.
+     */
+    public byte[] withoutMedia(byte[] body) {
+        if (body == null || indexOf(body, BASE64_FIELD) < 0) {
+            return body;
+        }
+        try {
+            JsonNode root = MAPPER.readTree(body);
+            JsonNode message = root == null ? null : root.path("data").get("message");
+            if (message instanceof com.fasterxml.jackson.databind.node.ObjectNode m && m.remove("base64") != null) {
+                return MAPPER.writeValueAsBytes(root);
+            }
+        } catch (IOException e) {
+            // not JSON: parse() answers 400
+        }
+        return body;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     /** {@code MESSAGES_UPSERT} (env/filter spelling) and {@code messages-upsert} (by-events path) alike. */
     static String normaliseEventName(String event) {
         return event.strip().toLowerCase(Locale.ROOT).replace('_', '.').replace('-', '.');
@@ -104,7 +140,7 @@ public final class EvolutionWebhookParser {
         String text = kind == Kind.TEXT || reason == IgnoreReason.FROM_ME ? content.text() : null;
 
         return new InboundEvent(instance, event, id, chatJid, contactJid, phoneJid, lidJid, fromMe, pushName,
-                kind, text, messageType, reason, sentAt);
+                kind, text, messageType, reason, sentAt, kind == Kind.MEDIA_WITHOUT_TEXT ? content.seconds() : null);
     }
 
     /** Where the chat is decides first, then who wrote it, then what it is. */

@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param messageType  {@code data.messageType}, or the content key detected in {@code data.message}
  * @param ignoreReason why the event is {@link Kind#IGNORED}; null otherwise
  * @param sentAt       {@code data.messageTimestamp}; null when absent or unusable
+ * @param voiceSeconds for a voice note (audio without a transcript): its length in seconds as the payload says (0
+ *                     when it does not); null for anything else
  */
 public record InboundEvent(
         String instance,
@@ -40,7 +42,16 @@ public record InboundEvent(
         String text,
         String messageType,
         IgnoreReason ignoreReason,
-        Instant sentAt) {
+        Instant sentAt,
+        Integer voiceSeconds) {
+
+    /** Anything but a voice note. */
+    public InboundEvent(String instance, String event, String waMessageId, String chatJid, String contactJid,
+                        String phoneJid, String lidJid, boolean fromMe, String pushName, Kind kind, String text,
+                        String messageType, IgnoreReason ignoreReason, Instant sentAt) {
+        this(instance, event, waMessageId, chatJid, contactJid, phoneJid, lidJid, fromMe, pushName, kind, text,
+                messageType, ignoreReason, sentAt, null);
+    }
 
     /** What the pipeline does with an event. */
     public enum Kind {
@@ -115,7 +126,7 @@ public record InboundEvent(
             throw new IllegalArgumentException(reason + " is the parser's decision, not the profile's");
         }
         return new InboundEvent(instance, event, waMessageId, chatJid, contactJid, phoneJid, lidJid, fromMe, pushName,
-                Kind.IGNORED, text, messageType, reason, sentAt);
+                Kind.IGNORED, text, messageType, reason, sentAt, voiceSeconds);
     }
 
     public boolean isIgnored() {
@@ -129,5 +140,10 @@ public record InboundEvent(
 
     public boolean isMediaWithoutText() {
         return kind == Kind.MEDIA_WITHOUT_TEXT;
+    }
+
+    /** A customer's audio without a transcript: transcribed when speech to text is on, else media like the rest. */
+    public boolean isVoiceNote() {
+        return kind == Kind.MEDIA_WITHOUT_TEXT && voiceSeconds != null;
     }
 }

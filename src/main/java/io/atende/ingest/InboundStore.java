@@ -38,6 +38,8 @@ public final class InboundStore {
     public static final String OPERATOR_RESUME = "operator_resume";
     /** Ignore reason for media without text when the notice is switched off. */
     public static final String MEDIA_NOT_ANSWERED = "media_without_text";
+    /** A voice note over ATENDE_STT_MAX_SECONDS: its outbound kind, and its ignore reason when the text is off. */
+    public static final String VOICE_TOO_LONG = "voice_too_long";
 
     /**
      * Admission control: when the estimated wait (conversations ahead × recent mean LLM time ÷ slots) exceeds
@@ -57,6 +59,8 @@ public final class InboundStore {
     private final BusyNotice busy;
     private final GroupCommit<Pending, IngestOutcome> commits;
     private volatile Clock clock = Clock.systemUTC();
+    private volatile boolean transcribe;
+    private volatile int voiceMaxSeconds = Integer.MAX_VALUE;
     /** Each number's profile: its notice texts (empty: off), keywords, pause and hours. */
     private volatile Function<String, EffectiveProfile> profiles;
 
@@ -84,6 +88,16 @@ public final class InboundStore {
     }
 
     /** The clock pauses and business hours are decided with (passed into the SQL too). */
+    /**
+     * @param transcribe a speech-to-text server is configured (ATENDE_STT_URL): a voice note of a number whose
+     *                   profile allows it waits for its transcript instead of getting the media notice
+     * @param maxSeconds longer notes are declined (the too-long text) and not transcribed
+     */
+    public void voiceNotes(boolean transcribe, int maxSeconds) {
+        this.transcribe = transcribe;
+        this.voiceMaxSeconds = maxSeconds;
+    }
+
     public void clock(Clock clock) {
         this.clock = clock;
     }
@@ -233,6 +247,7 @@ public final class InboundStore {
         Quiet q = quiet(c, conversationId, s.now());
         EffectiveProfile p = s.profile();
         String kind = e.isMediaWithoutText() ? "media" : "text";
+        boolean voice = e.isVoiceNote() && transcribe && s.profile().voice();
         Situation.Intent act = Situation.Intent.NONE;
         String held = null; // why the message is stored without an answer
         boolean outOfHoursNotice = false;
@@ -260,11 +275,20 @@ public final class InboundStore {
 
         String status;
         String mediaNotice = "";
+        String tooLong = "";
         String reason = null;
         if (held != null) {
             // stored under the state's status: human and out-of-hours messages enter the history, the others only
             // the transcript
             status = "handoff".equals(held) ? "human" : held;
+        } else if (voice && e.voiceSeconds() > voiceMaxSeconds) {
+            tooLong = p.texts().voiceTooLong().replace("{seconds}", Integer.toString(voiceMaxSeconds));
+            status = tooLong.isEmpty() ? "ignored" : "noticed";
+            reason = tooLong.isEmpty() ? VOICE_TOO_LONG : null;
+        } else if (voice) {
+            // the turn waits for the transcript (V14): the note keeps its place among the texts around it
+            kind = "voice";
+            status = "transcribing";
         } else if (e.isMediaWithoutText()) {
             mediaNotice = mediaText(e.instance());
             status = mediaNotice.isEmpty() ? "ignored" : "noticed";
@@ -318,7 +342,7 @@ public final class InboundStore {
             Sql.update(c, "update conversations set last_inbound_at = now() where id = ?", conversationId);
             return new IngestOutcome(e, Status.HELD, held, messageId, notices, changes);
         }
-        if ("waiting".equals(status)) {
+        if ("waiting".equals(status) || "transcribing".equals(status)) {
             Sql.update(c, """
                     update conversations
                        set waiting_since = coalesce(waiting_since, clock_timestamp()), last_inbound_at = now()
@@ -332,6 +356,11 @@ public final class InboundStore {
         if (!mediaNotice.isEmpty()) {
             notices.add(Notices.queue(c, instanceId, conversationId, e.instance(), contact, mediaNotice, messageId));
             return new IngestOutcome(e, Status.NOTICED, null, messageId, notices, changes);
+        }
+        if (!tooLong.isEmpty()) {
+            notices.add(Notices.queue(c, instanceId, conversationId, e.instance(), contact, VOICE_TOO_LONG, tooLong,
+                    messageId));
+            return new IngestOutcome(e, Status.NOTICED, VOICE_TOO_LONG, messageId, notices, changes);
         }
         return new IngestOutcome(e, Status.IGNORED, reason, messageId, notices, changes);
     }
@@ -354,12 +383,12 @@ public final class InboundStore {
                                       String status, String reason) throws SQLException {
         return Sql.oneLong(c, """
                 insert into messages (instance_id, conversation_id, direction, wa_message_id, remote_jid, kind,
-                                      message_type, text, status, ignore_reason, wa_timestamp)
-                values (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)
+                                      message_type, text, status, ignore_reason, wa_timestamp, media_seconds)
+                values (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 on conflict (instance_id, wa_message_id) where direction = 'in' do nothing
                 returning id""",
                 instanceId, conversationId, e.waMessageId(), e.chatJid(), kind, e.messageType(), e.text(), status,
-                reason, e.sentAt());
+                reason, e.sentAt(), e.voiceSeconds());
     }
 
     /**

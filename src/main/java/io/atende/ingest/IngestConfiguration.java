@@ -51,10 +51,13 @@ public class IngestConfiguration implements CamelConfiguration {
                                      @PropertyInject(value = "atende.reply.media-notice", defaultValue = "") String mediaNotice,
                                      @PropertyInject("atende.busy-notice.seconds") int busySeconds,
                                      @PropertyInject(value = "atende.busy-notice.text", defaultValue = "") String busyText,
-                                     @PropertyInject("atende.ingest.batch-max") int batchMax) throws Exception {
+                                     @PropertyInject("atende.ingest.batch-max") int batchMax,
+                                     @PropertyInject(value = "atende.stt.url", defaultValue = "") String sttUrl,
+                                     @PropertyInject("atende.stt.max-seconds") int sttMaxSeconds) throws Exception {
         InboundStore store = new InboundStore(tx, mediaNotice,
                 new InboundStore.BusyNotice(busySeconds, busyText, llm::slotsNow, llmStats::meanSeconds), batchMax);
         store.profilesFrom(profiles::of);
+        store.voiceNotes(!sttUrl.isBlank(), sttMaxSeconds);
         store.clock(clock);
         camel.addService(store.groupCommit(), true, true);
         return store;

@@ -15,8 +15,14 @@ import java.util.Set;
  * @param category   what kind of content it is
  * @param text       trimmed, non-blank text (message body, caption or transcript), or null
  * @param contentKey the proto field holding the content, e.g. {@code imageMessage}; null if none found
+ * @param seconds    for audio without a transcript (a voice note): its {@code seconds}, 0 when the payload lacks it;
+ *                   null for anything else
  */
-record MessageContent(Category category, String text, String contentKey) {
+record MessageContent(Category category, String text, String contentKey, Integer seconds) {
+
+    MessageContent(Category category, String text, String contentKey) {
+        this(category, text, contentKey, null);
+    }
 
     enum Category { TEXT, MEDIA, REACTION, PROTOCOL }
 
@@ -96,6 +102,11 @@ record MessageContent(Category category, String text, String contentKey) {
             if (transcript != null) {
                 return new MessageContent(Category.TEXT, transcript, mediaKey);
             }
+        }
+        if (mediaKey.equals("audioMessage")) {
+            JsonNode seconds = content.path("audioMessage").get("seconds");
+            return new MessageContent(Category.MEDIA, null, mediaKey,
+                    seconds != null && seconds.canConvertToInt() && seconds.asInt() >= 0 ? seconds.asInt() : 0);
         }
         return new MessageContent(Category.MEDIA, null, mediaKey);
     }

@@ -38,7 +38,8 @@ public final class DeliveryStore {
      */
     private static final String HELD = """
             case when c.opted_out_at is not null and m.kind not in ('opt_out_confirm') then 'opted_out'
-                 when c.human_until > ? and m.kind in ('answer', 'notice', 'out_of_hours') then 'human'
+                 when c.human_until > ?
+                      and m.kind in ('answer', 'notice', 'out_of_hours', 'voice_failed', 'voice_too_long') then 'human'
             end""";
 
     private final Transactions tx;

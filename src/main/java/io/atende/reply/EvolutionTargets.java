@@ -23,8 +23,13 @@ public final class EvolutionTargets {
      *                                  then given up, and the dead letter says why)
      */
     public EvolutionTarget of(OutboundMessage part) {
-        EffectiveProfile p = profiles.apply(part.instance());
-        return new EvolutionTarget(part.instance(), p.enabled(), checked(p.evolutionBaseUrl()), p.evolutionApiKey());
+        return ofInstance(part.instance());
+    }
+
+    /** The same for any call to the instance's Evolution (a voice note's audio, a presence). */
+    public EvolutionTarget ofInstance(String instance) {
+        EffectiveProfile p = profiles.apply(instance);
+        return new EvolutionTarget(instance, p.enabled(), checked(p.evolutionBaseUrl()), p.evolutionApiKey());
     }
 
     /** See {@link InstanceProfile.Evolution#isPlainHttpUrl}: profiles are validated so, this guards the toD anyway. */

@@ -85,6 +85,25 @@ public final class AtendeMetrics {
                 .tag("instance", instance).tag("policy", policy).register(registry).increment();
     }
 
+    /**
+     * atende_voice_notes_total{instance,outcome}: a voice note transcribed, failed (the customer asked to type),
+     * too_long (declined), or superseded (another replica had taken it over).
+     */
+    public void voiceNote(String instance, String outcome) {
+        Counter.builder("atende.voice.notes").description("Customer voice notes, by what became of them")
+                .tag("instance", instance).tag("outcome", outcome).register(registry).increment();
+    }
+
+    /** atende_stt_request_seconds{outcome}: one transcription, from fetching the audio to the transcript. */
+    public void transcription(Duration took, boolean ok) {
+        Timer.builder("atende.stt.request")
+                .description("Duration of voice-note transcriptions (audio download and speech to text)")
+                .tag("outcome", ok ? "success" : "failure")
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(took);
+    }
+
     /** atende_llm_request_seconds{outcome}: one LLM call, success or failure. */
     public void llmCall(Duration took, boolean ok) {
         Timer.builder("atende.llm.request")
