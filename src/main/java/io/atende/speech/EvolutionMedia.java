@@ -53,9 +53,12 @@ public final class EvolutionMedia {
         }
         byte[] bytes;
         try {
-            bytes = Base64.getMimeDecoder().decode(base64.textValue());
+            bytes = Base64.getDecoder().decode(base64.textValue());
         } catch (IllegalArgumentException e) {
             throw new SpeechToTextException("media_bad_answer", "Evolution's media answer is not valid base64");
+        }
+        if (bytes.length == 0) {
+            throw new SpeechToTextException("media_bad_answer", "Evolution's media answer has no audio");
         }
         JsonNode mimetype = root.get("mimetype");
         return new VoiceAudio(bytes, mimetype != null && mimetype.isTextual() && !mimetype.textValue().isBlank()

@@ -179,6 +179,45 @@ class InboundStoreTest {
         assertThat(ignored.reason()).isEqualTo(InboundStore.MEDIA_NOT_ANSWERED);
     }
 
+    static InboundEvent voice(String instance, String waId, int seconds) {
+        return new InboundEvent(instance, "messages.upsert", waId, phone(1), phone(1), phone(1), null, false, "Ana",
+                InboundEvent.Kind.MEDIA_WITHOUT_TEXT, null, "audioMessage", null, null, seconds);
+    }
+
+    @Test
+    void withSpeechToTextAVoiceNoteWaitsForItsTranscriptUnlessTooLongOrTheNumberSaysNo() {
+        InboundStore store = store(60, 1);
+        store.voiceNotes(true, 120);
+        store.profilesFrom(instance -> io.atende.support.Profiles.effective(instance, instance.equals("sem-voz")
+                ? "{\"voice\":{\"enabled\":false},\"texts\":{\"media\":\"Só texto.\"}}"
+                : "{\"texts\":{\"voiceTooLong\":\"Até {seconds} s, por favor.\"}}"));
+
+        IngestOutcome waiting = store.persist(voice("loja", "V1", 9));
+        IngestOutcome tooLong = store.persist(voice("loja", "V2", 121));
+        IngestOutcome media = store.persist(voice("sem-voz", "V3", 9));
+
+        assertThat(waiting.status()).isEqualTo(Status.ACCEPTED);
+        assertThat(waiting.notices()).isEmpty();
+        assertThat(count("select count(*) from messages where wa_message_id = 'V1' and kind = 'voice'"
+                + " and status = 'transcribing' and media_seconds = 9 and text is null")).isEqualTo(1);
+        assertThat(count("select count(*) from conversations c join instances i on i.id = c.instance_id"
+                + " where i.name = 'loja' and c.waiting_since is not null")).isEqualTo(1);
+        assertThat(tooLong.status()).isEqualTo(Status.NOTICED);
+        assertThat(tooLong.notices()).singleElement().satisfies(n -> {
+            assertThat(n.kind()).isEqualTo(InboundStore.VOICE_TOO_LONG);
+            assertThat(n.text()).isEqualTo("Até 120 s, por favor.");
+        });
+        assertThat(count("select count(*) from messages where wa_message_id = 'V2' and kind = 'media'"
+                + " and status = 'noticed'")).isEqualTo(1);
+        assertThat(media.status()).isEqualTo(Status.NOTICED);
+        assertThat(media.notices()).singleElement().extracting(n -> n.text()).isEqualTo("Só texto.");
+
+        InboundStore off = store(60, 1);
+        off.profilesFrom(instance -> io.atende.support.Profiles.effective(instance, "{}"));
+        assertThat(off.persist(voice("loja", "V4", 9)).status()).as("no ATENDE_STT_URL: the media notice")
+                .isEqualTo(Status.NOTICED);
+    }
+
     @Test
     void aMessageTheProfileScreenedOutIsStoredInItsConversationWithItsText() {
         InboundStore store = store(60, 1);
