@@ -41,7 +41,9 @@ public class SpeechConfiguration implements CamelConfiguration {
         }
         // The lease outlives the transcription's own timeout, so only a dead replica's note is taken over.
         Duration leaseFor = Duration.ofSeconds(timeoutSeconds).plus(lease.duration());
-        return new VoiceNotes(tx, new VoiceNotes.Settings(parallel, leaseFor, MAX_ATTEMPTS, marker.strip()),
-                llm::slotsNow, lease.owner(), profiles::of, metrics, stt.enabled());
+        VoiceNotes notes = new VoiceNotes(tx, new VoiceNotes.Settings(parallel, leaseFor, MAX_ATTEMPTS,
+                marker.strip()), llm::slotsNow, lease.owner(), profiles::of, metrics, stt.enabled());
+        notes.releaseOwnLeases();
+        return notes;
     }
 }
