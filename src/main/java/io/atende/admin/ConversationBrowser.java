@@ -72,7 +72,8 @@ public final class ConversationBrowser {
               from page p cross join lateral (
                    select count(*) filter (where m.direction = 'in') as ins,
                           count(*) filter (where m.direction = 'out') as outs,
-                          count(*) filter (where m.direction = 'in' and m.status in ('waiting', 'answering')) as waiting
+                          count(*) filter (where m.direction = 'in' and m.status in ('waiting', 'transcribing', 'answering'))
+                                 as waiting
                      from messages m where m.conversation_id = p.id) k
              order by p.last_at desc, p.id desc""";
 

@@ -132,11 +132,17 @@ public final class ConversationControl {
         Sql.update(c, "update conversation_events set conversation_id = ? where conversation_id = ?", intoId, fromId);
     }
 
-    /** Messages that waited for the LLM will not get it: stored with the state's status, and the wait is over. */
+    /**
+     * Messages that waited for the LLM will not get it: stored with the state's status, and the wait is over. A voice
+     * note still being transcribed is not transcribed any more (the human hears it): it stays media.
+     */
     private static void holdWaiting(Connection c, long conversationId, String status) throws SQLException {
         Sql.update(c, """
-                update messages set status = ?, updated_at = now()
-                 where conversation_id = ? and direction = 'in' and status = 'waiting'""", status, conversationId);
+                update messages set status = ?, updated_at = now(),
+                       kind = case when status = 'transcribing' then 'media' else kind end,
+                       stt_owner = null, stt_until = null
+                 where conversation_id = ? and direction = 'in' and status in ('waiting', 'transcribing')""",
+                status, conversationId);
         Sql.update(c, "update conversations set waiting_since = null where id = ?", conversationId);
     }
 

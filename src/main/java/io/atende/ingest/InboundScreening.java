@@ -30,7 +30,8 @@ import java.util.function.Function;
 public final class InboundScreening {
 
     /** Inbound statuses of a message that was accepted for the LLM: its conversation has started. */
-    private static final String STARTED = "('waiting', 'answering', 'answered', 'fallback', 'human', 'out_of_hours')";
+    private static final String STARTED =
+            "('waiting', 'transcribing', 'answering', 'answered', 'fallback', 'human', 'out_of_hours')";
 
     private final Transactions tx;
     private final Function<String, EffectiveProfile> profiles;

@@ -172,4 +172,21 @@ class VoiceNotesTest {
                 .isEmpty();
         assertThat(meters.get("atende.voice.notes").tag("outcome", "failed").counter().count()).isEqualTo(2);
     }
+
+    @Test
+    void aTakeoverDuringTheTranscriptionKeepsTheNoteAsMediaForTheHuman() {
+        long conv = conversation("5511900000001");
+        long voice = in(conv, "voice", "transcribing", null);
+        VoiceNotes notes = notes(1, 2, Duration.ofSeconds(60), "replica-a");
+        VoiceNote note = notes.claim().get(0);
+
+        db.tx().inTransaction(c -> io.atende.conversation.ConversationControl.human(c, conv,
+                io.atende.conversation.ConversationControl.Reason.OPERATOR, java.time.Instant.now(),
+                java.time.Instant.now().plusSeconds(600), null));
+        notes.transcribed(note, "tarde demais");
+
+        assertThat(row(voice)).isEqualTo("media/human/-/-");
+        assertThat(claimTurns(2)).isEmpty();
+        assertThat(meters.get("atende.voice.notes").tag("outcome", "superseded").counter().count()).isEqualTo(1);
+    }
 }
