@@ -138,8 +138,7 @@ public final class VoiceNotes {
      * @return the notice to deliver now (empty when none is due or the text is switched off)
      */
     public List<OutboundMessage> failed(VoiceNote note, Throwable error) {
-        String reason = error instanceof SpeechToTextException s ? s.reason()
-                : note.giveUp() ? "stt_attempts" : "stt_unavailable";
+        String reason = reason(note, error);
         String text = profiles.apply(note.instance()).texts().voiceFailed();
         List<OutboundMessage> notices = tx.inTransaction(c -> {
             boolean owed = !text.isEmpty() && Sql.one(c, """
@@ -168,6 +167,29 @@ public final class VoiceNotes {
         LOG.warn("Voice note {} of {} not transcribed ({}): {}", note.messageId(), LogMask.jid(note.contactJid()),
                 reason, error == null ? "attempts used up" : error.getMessage());
         return notices;
+    }
+
+    /** A short code for the message's failure_reason: what went wrong, never the message's content. */
+    static String reason(VoiceNote note, Throwable error) {
+        if (error == null) {
+            return note.giveUp() ? "stt_attempts" : "stt_unavailable";
+        }
+        if (error instanceof SpeechToTextException s) {
+            return s.reason();
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            String type = t.getClass().getSimpleName();
+            if (t instanceof java.util.concurrent.TimeoutException || type.contains("Timeout")) {
+                return "stt_timeout";
+            }
+            if (type.equals("CallNotPermittedException")) {
+                return "stt_breaker_open";
+            }
+            if (t instanceof java.io.IOException) {
+                return "stt_unreachable";
+            }
+        }
+        return "stt_unavailable";
     }
 
     /** A note whose attempts are used up (its replicas died holding it): as a failure. */

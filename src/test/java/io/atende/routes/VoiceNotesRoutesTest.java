@@ -125,7 +125,7 @@ class VoiceNotesRoutesTest extends RouteTestSupport {
 
         claimAndWait();
 
-        assertThat(row("V3")).startsWith("media/noticed/-/");
+        assertThat(row("V3")).isEqualTo("media/noticed/-/stt_timeout");
         askToType.expectedMessageCount(1);
         MockEndpoint.assertIsSatisfied(context);
     }
