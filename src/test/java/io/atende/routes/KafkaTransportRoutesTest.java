@@ -116,6 +116,25 @@ class KafkaTransportRoutesTest extends RouteTestSupport {
     }
 
     @Test
+    void aWebhookCarryingItsMediaAsBase64IsPublishedWithoutIt() throws Exception {
+        adviseKafka();
+        startCamel();
+        com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                        Payloads.fixture("04-audio-ptt.json").instance("padaria").id("K9").json());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.path("data").path("message"))
+                .put("base64", "T2dnUwACAAAAAAAAAAB");
+
+        assertThat(postWebhook(tree.toString()).statusCode()).isEqualTo(200);
+
+        assertThat(inboundTopic.getReceivedExchanges()).singleElement().satisfies(e -> {
+            String published = e.getMessage().getBody(String.class);
+            assertThat(published).doesNotContain("base64").doesNotContain("T2dnUwACAAAAAAAAAAB")
+                    .contains("\"audioMessage\"").contains("\"K9\"");
+        });
+    }
+
+    @Test
     void kafkaNotAcknowledgingIs503SoThatEvolutionRetries() throws Exception {
         adviseKafka();
         startCamel();
