@@ -26,7 +26,12 @@ public final class EvolutionTargets {
         return ofInstance(part.instance());
     }
 
-    /** The same for any call to the instance's Evolution (a voice note's audio, a presence). */
+    /** The same for a "digitando…" presence, read at each one. */
+    public EvolutionTarget of(TypingTarget typing) {
+        return ofInstance(typing.instance());
+    }
+
+    /** The same for any call to the instance's Evolution (a voice note's audio). */
     public EvolutionTarget ofInstance(String instance) {
         EffectiveProfile p = profiles.apply(instance);
         return new EvolutionTarget(instance, p.enabled(), checked(p.evolutionBaseUrl()), p.evolutionApiKey());

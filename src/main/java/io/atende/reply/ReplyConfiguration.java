@@ -13,7 +13,10 @@ import org.apache.camel.PropertyInject;
 import java.time.Clock;
 import java.time.Duration;
 
-/** Replies out through Evolution's sendText: attempts, breakers, retries and the check for unconfirmed sends. */
+/**
+ * Replies out through Evolution's sendText: attempts, breakers, retries and the check for unconfirmed sends; and the
+ * "digitando…" presences while the model writes.
+ */
 public class ReplyConfiguration implements CamelConfiguration {
 
     @BindToRegistry(value = "deliveryStore", lazy = true)
@@ -40,6 +43,24 @@ public class ReplyConfiguration implements CamelConfiguration {
     @BindToRegistry(value = "evolutionTargets", lazy = true)
     public EvolutionTargets evolutionTargets(InstanceProfiles profiles) {
         return new EvolutionTargets(profiles::of);
+    }
+
+    /**
+     * The conversations shown "digitando…" while the model writes. Real time, not the gateway's clock: tests shift that
+     * one by hours to cross pauses, while a presence lasts seconds on the customer's phone.
+     */
+    @BindToRegistry(value = "typingIndicator", lazy = true)
+    public TypingIndicator typingIndicator(InstanceProfiles profiles,
+                                           @PropertyInject("atende.typing.refresh-s") int refreshSeconds,
+                                           @PropertyInject("atende.llm.timeout-seconds") int llmTimeoutSeconds) {
+        return new TypingIndicator(profiles::of, TypingIndicator.Settings.of(refreshSeconds, llmTimeoutSeconds),
+                Clock.systemUTC());
+    }
+
+    @BindToRegistry(value = "evolutionPresence", lazy = true)
+    public EvolutionPresence evolutionPresence(TypingIndicator typing, AtendeMetrics metrics,
+                                               @PropertyInject("atende.evolution.connect-timeout-ms") int connectMs) {
+        return new EvolutionPresence(Duration.ofMillis(connectMs), typing, metrics);
     }
 
     @BindToRegistry(value = "sendReconciler", lazy = true)

@@ -104,6 +104,12 @@ public final class AtendeMetrics {
                 .record(took);
     }
 
+    /** atende_typing_total{instance,outcome}: one "digitando…" presence to Evolution - sent, failed or unreachable. */
+    public void typing(String instance, String outcome) {
+        Counter.builder("atende.typing").description("Typing presences (\"digitando…\") posted to Evolution, by outcome")
+                .tag("instance", instance).tag("outcome", outcome).register(registry).increment();
+    }
+
     /** atende_llm_request_seconds{outcome}: one LLM call, success or failure. */
     public void llmCall(Duration took, boolean ok) {
         Timer.builder("atende.llm.request")
