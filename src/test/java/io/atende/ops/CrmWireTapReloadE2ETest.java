@@ -99,9 +99,12 @@ class CrmWireTapReloadE2ETest {
         Files.writeString(routes.resolve("crm.camel.yaml"), docBlock("crm-route").replace(DOC_CRM_URL,
                 "http://127.0.0.1:" + crm.getAddress().getPort() + "/atende/answers"));
         Files.writeString(conversation, before.replace(anchor, docBlock("crm-tap") + anchor));
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
-                app.context().getRoute("answered-turn-to-crm") != null
-                        && app.context().getRoute("answer-conversation").filter("answered-turn-to-crm").size() == 1);
+        // While a file reloads, its routes are removed then added again: a poll in between finds none.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            org.apache.camel.Route answer = app.context().getRoute("answer-conversation");
+            return app.context().getRoute("answered-turn-to-crm") != null && answer != null
+                    && answer.filter("answered-turn-to-crm").size() == 1;
+        });
 
         send("3ACRM000000000000002", "depois da mudança");
         await().atMost(Duration.ofSeconds(20)).until(() -> evolution.sent().size() == 2 && crmBodies.size() == 1);
