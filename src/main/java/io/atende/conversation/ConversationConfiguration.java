@@ -47,12 +47,13 @@ public class ConversationConfiguration implements CamelConfiguration {
                                                @PropertyInject(value = "atende.llm.fallback-text", defaultValue = "") String fallback,
                                                @PropertyInject("atende.llm.answer-after-recovery") boolean answerAfterRecovery,
                                                @PropertyInject("atende.history.turns") int historyTurns,
-                                               @PropertyInject("atende.reply.max-chars") int maxChars,
                                                @PropertyInject("atende.dispatch.poll-ms") int pollMs) {
+        // The environment's split (ATENDE_SPLIT_*) is checked now, not at the first long answer.
+        ReplySplitter.of(profiles.defaults().talk().split());
         ConversationQueue queue = new ConversationQueue(tx, new ConversationQueue.Settings(
                 Duration.ofMillis(debounceMs), Duration.ofMillis(debounceMaxMs), Duration.ofMillis(retryBaseMs),
                 Duration.ofMillis(retryMaxMs), fallback, answerAfterRecovery, historyTurns),
-                new ReplySplitter(maxChars), llm::slotsNow, lease);
+                instance -> ReplySplitter.of(profiles.of(instance).split()), llm::slotsNow, lease);
         queue.observeWaits(metrics::waited);
         queue.fallbackTexts(instance -> profiles.of(instance).texts().fallback());
         queue.trustFullFor(Duration.ofMillis(pollMs));

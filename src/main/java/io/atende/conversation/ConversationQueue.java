@@ -54,7 +54,8 @@ public final class ConversationQueue {
 
     private final Transactions tx;
     private final Settings settings;
-    private final ReplySplitter splitter;
+    /** Each number's split of long answers (its profile's). */
+    private final Function<String, ReplySplitter> splitters;
     private final ClaimCoalescer<ClaimedTurn> wakeUps = new ClaimCoalescer<>();
     private final IntSupplier slots;
     private final Lease lease;
@@ -91,14 +92,16 @@ public final class ConversationQueue {
     private volatile long lastRoundNanos;
 
     /**
-     * @param slots LLM calls allowed in flight right now, across all replicas (with several Ollama backends: the
-     *              slots of the healthy ones)
+     * @param splitters how each number's answers are cut into messages, by instance name
+     * @param slots     LLM calls allowed in flight right now, across all replicas (with several Ollama backends: the
+     *                  slots of the healthy ones)
      */
-    public ConversationQueue(Transactions tx, Settings settings, ReplySplitter splitter, IntSupplier slots, Lease lease) {
+    public ConversationQueue(Transactions tx, Settings settings, Function<String, ReplySplitter> splitters,
+                             IntSupplier slots, Lease lease) {
         this.tx = tx;
         this.settings = settings;
         this.fallbackTexts = instance -> settings.fallbackText();
-        this.splitter = splitter;
+        this.splitters = splitters;
         this.slots = slots;
         this.lease = lease;
     }
@@ -193,9 +196,9 @@ public final class ConversationQueue {
     }
 
     /**
-     * Stores the answer's reply, split into WhatsApp-sized parts, and moves the conversation to {@code replying}:
-     * its LLM slot is free again, but its next turn waits until this reply is delivered (per-conversation order).
-     * The model's own text goes with the first part, for the history of later prompts.
+     * Stores the answer's reply, split into messages as its number's profile says, and moves the conversation to
+     * {@code replying}: its LLM slot is free again, but its next turn waits until this reply is delivered
+     * (per-conversation order). The model's own text goes with the first part, for the history of later prompts.
      */
     public List<OutboundMessage> answered(ClaimedTurn turn, LlmAnswer answer) {
         try {
@@ -206,7 +209,7 @@ public final class ConversationQueue {
     }
 
     private List<OutboundMessage> storeAnswer(ClaimedTurn turn, LlmAnswer answer) {
-        List<String> parts = splitter.split(answer.reply());
+        List<String> parts = splitters.apply(turn.instance()).split(answer.reply());
         if (parts.isEmpty() || answer.text().isBlank()) {
             throw new IllegalStateException("the model returned an empty reply");
         }

@@ -28,7 +28,7 @@ class ClaimAndAnswerTest {
     ConversationQueue queue(int slots, Duration debounce) {
         var settings = new ConversationQueue.Settings(debounce, Duration.ofSeconds(30), Duration.ofMillis(100),
                 Duration.ofSeconds(1), "", true, 10);
-        return new ConversationQueue(db.tx(), settings, new ReplySplitter(20), () -> slots,
+        return new ConversationQueue(db.tx(), settings, name -> new ReplySplitter(20, 20), () -> slots,
                 new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
     }
 
@@ -126,8 +126,8 @@ class ClaimAndAnswerTest {
         // The window is ATENDE_HISTORY_TURNS messages, the newest ones.
         var oneTurn = new ConversationQueue.Settings(Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(100),
                 Duration.ofSeconds(1), "", true, 1);
-        ConversationQueue narrow = new ConversationQueue(db.tx(), oneTurn, new ReplySplitter(20), () -> 1,
-                new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
+        ConversationQueue narrow = new ConversationQueue(db.tx(), oneTurn, name -> new ReplySplitter(20, 20),
+                () -> 1, new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
         queue.answered(turn, LlmAnswer.of("segunda resposta", 1, 1, 1, null));
         queue.replyFinished(conv);
         waitingAgain(conv, "terceira pergunta");

@@ -36,7 +36,7 @@ class ConversationLeasesTest {
     }
 
     ConversationQueue queue(String owner) {
-        return new ConversationQueue(db.tx(), SETTINGS, new ReplySplitter(4096), () -> 2,
+        return new ConversationQueue(db.tx(), SETTINGS, instance -> new ReplySplitter(4096, 4), () -> 2,
                 new ConversationQueue.Lease(owner, Duration.ofSeconds(1)));
     }
 

@@ -25,7 +25,7 @@ class ProfileClaimTest {
     ConversationQueue queue(Duration debounce) {
         var settings = new ConversationQueue.Settings(debounce, Duration.ofMinutes(10), Duration.ofMillis(100),
                 Duration.ofSeconds(1), "Fallback do ambiente", true, 10);
-        return new ConversationQueue(db.tx(), settings, new ReplySplitter(4096), () -> 8,
+        return new ConversationQueue(db.tx(), settings, instance -> new ReplySplitter(4096, 4), () -> 8,
                 new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
     }
 
