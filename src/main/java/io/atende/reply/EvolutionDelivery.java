@@ -1,6 +1,9 @@
 package io.atende.reply;
 
+import io.atende.profile.EffectiveProfile;
+
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * One sendText attempt as the delivery route performs it: open the attempt (behind the instance's breaker), build the
@@ -11,11 +14,15 @@ public final class EvolutionDelivery {
     private final DeliveryStore store;
     private final EvolutionSendText contract;
     private final EvolutionBreakers breakers;
+    private final Function<String, EffectiveProfile> profiles;
 
-    public EvolutionDelivery(DeliveryStore store, EvolutionSendText contract, EvolutionBreakers breakers) {
+    /** @param profiles the effective profile of an instance ({@code InstanceProfiles::of}), for a part's pause */
+    public EvolutionDelivery(DeliveryStore store, EvolutionSendText contract, EvolutionBreakers breakers,
+                             Function<String, EffectiveProfile> profiles) {
         this.store = store;
         this.contract = contract;
         this.breakers = breakers;
+        this.profiles = profiles;
     }
 
     /**
@@ -35,9 +42,22 @@ public final class EvolutionDelivery {
         return attempt;
     }
 
-    /** {@code {"number": ..., "text": ...}} */
+    /** {@code {"number": ..., "text": ...}}, and the {@code "delay"} of {@link #pauseBefore} when there is one. */
     public String requestBody(Delivery d) {
-        return contract.requestBody(d.part());
+        return contract.requestBody(d.part(), pauseBefore(d.part()));
+    }
+
+    /**
+     * How long "digitando…" shows before this part, in milliseconds: for the second and later parts of an answer,
+     * its number's {@code split.msPerChar} per character of the part, clamped to 0.5–4 s (the profile as it is at
+     * this attempt); 0 for notices and for the first part, whose "digitando…" is the one shown while the model
+     * writes.
+     */
+    long pauseBefore(OutboundMessage part) {
+        if (!"answer".equals(part.kind()) || part.partIndex() == 0) {
+            return 0;
+        }
+        return profiles.apply(part.instance()).split().pauseMillis(part.text().length());
     }
 
     /**

@@ -14,11 +14,18 @@ public final class EvolutionSendText {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** {"number": ..., "text": ...}: digits for a phone JID, the full JID for a LID (Evolution accepts both). */
-    public String requestBody(OutboundMessage m) {
+    /**
+     * {"number": ..., "text": ..., "delay": ...}: digits for a phone JID, the full JID for a LID (Evolution accepts
+     * both). With a delay Evolution shows "digitando…" for that many milliseconds before it sends, and answers only
+     * then; without one (0) the field is left out and the text goes at once.
+     */
+    public String requestBody(OutboundMessage m, long delayMillis) {
         ObjectNode body = JSON.createObjectNode();
         body.put("number", number(m.contactJid()));
         body.put("text", m.text());
+        if (delayMillis > 0) {
+            body.put("delay", delayMillis);
+        }
         return body.toString();
     }
 

@@ -34,9 +34,11 @@ public class ReplyConfiguration implements CamelConfiguration {
         return new EvolutionBreakers(failureRate, minimumCalls, window, Duration.ofSeconds(openSeconds), meters);
     }
 
+    /** Each attempt of a part; its number's profile gives the pause before a further part of an answer. */
     @BindToRegistry(value = "evolutionDelivery", lazy = true)
-    public EvolutionDelivery evolutionDelivery(DeliveryStore store, EvolutionBreakers breakers) {
-        return new EvolutionDelivery(store, new EvolutionSendText(), breakers);
+    public EvolutionDelivery evolutionDelivery(DeliveryStore store, EvolutionBreakers breakers,
+                                               InstanceProfiles profiles) {
+        return new EvolutionDelivery(store, new EvolutionSendText(), breakers, profiles::of);
     }
 
     /** Each number's Evolution server and key (its profile, else the environment's), and whether it may send. */

@@ -15,10 +15,17 @@ class EvolutionSendTextTest {
 
     @Test
     void phoneJidsAreSentAsDigitsAndLidsAsTheFullJid() {
-        assertThat(contract.requestBody(to("5521987654321@s.whatsapp.net", "x")))
+        assertThat(contract.requestBody(to("5521987654321@s.whatsapp.net", "x"), 0))
                 .isEqualTo("{\"number\":\"5521987654321\",\"text\":\"Olá, tudo bem?\"}");
-        assertThat(contract.requestBody(to("118204461933712@lid", "x")))
+        assertThat(contract.requestBody(to("118204461933712@lid", "x"), 0))
                 .isEqualTo("{\"number\":\"118204461933712@lid\",\"text\":\"Olá, tudo bem?\"}");
+    }
+
+    @Test
+    void aPauseIsSentAsEvolutionsDelayInMillisecondsAndNoPauseLeavesItOut() {
+        assertThat(contract.requestBody(to("5521987654321@s.whatsapp.net", "x"), 1_840))
+                .isEqualTo("{\"number\":\"5521987654321\",\"text\":\"Olá, tudo bem?\",\"delay\":1840}");
+        assertThat(contract.requestBody(to("5521987654321@s.whatsapp.net", "x"), 0)).doesNotContain("delay");
     }
 
     @Test
