@@ -2,10 +2,12 @@ package io.atende.e2e;
 
 import io.atende.fixtures.EvolutionFixture;
 import io.atende.fixtures.OllamaFixture;
+import io.atende.profile.InstanceProfiles;
 import io.atende.support.AtendeRunner;
 import io.atende.support.Http;
 import io.atende.support.Jwt;
 import io.atende.support.Payloads;
+import io.atende.support.Profiles;
 import io.atende.support.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -318,6 +320,10 @@ class WebhookToReplyE2ETest {
     @Test
     void longRepliesAreSplitAtParagraphsIntoWhatsAppSizedMessages() {
         String inst = newInstance();
+        // Parts as large as WhatsApp takes, with the shortest pause before each further part (NaturalSplitE2ETest has
+        // the default split).
+        Profiles.write(dbUrl, inst, "{\"split\":{\"maxChars\":4096,\"maxParts\":20,\"msPerChar\":0}}");
+        app.context().getRegistry().lookupByNameAndType("instanceProfiles", InstanceProfiles.class).invalidate();
         String marker = "resposta longa " + UUID.randomUUID();
         String paragraph = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(30).strip();
         String longReply = String.join("\n\n", paragraph, paragraph, paragraph, paragraph, paragraph, paragraph);
