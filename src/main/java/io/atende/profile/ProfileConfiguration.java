@@ -39,8 +39,18 @@ public class ProfileConfiguration implements CamelConfiguration {
             @PropertyInject("atende.voice.enabled") boolean voice,
             @PropertyInject(value = "atende.stt.failed-text", defaultValue = "") String voiceFailed,
             @PropertyInject(value = "atende.stt.too-long-text", defaultValue = "") String voiceTooLong) {
+        // the same ranges as a profile's split (ProfileJson), so no environment can set what no profile may
+        within("ATENDE_SPLIT_MAX_CHARS", maxChars, ProfileJson.MIN_SPLIT_CHARS, ProfileJson.MAX_TEXT);
+        within("ATENDE_SPLIT_MAX_PARTS", maxParts, 1, ProfileJson.MAX_SPLIT_PARTS);
+        within("ATENDE_SPLIT_MS_PER_CHAR", msPerChar, 0, ProfileJson.MAX_MS_PER_CHAR);
         return new ProfileDefaults.Talk(typing, new EffectiveProfile.Split(maxChars, maxParts, msPerChar), voice,
                 voiceFailed, voiceTooLong);
+    }
+
+    private static void within(String setting, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(setting + " must be between " + min + " and " + max + ": " + value);
+        }
     }
 
     /** Human takeover, opt-out and business hours before a profile says otherwise. */

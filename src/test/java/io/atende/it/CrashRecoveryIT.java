@@ -99,7 +99,8 @@ class CrashRecoveryIT {
                 .env("ATENDE_SEND_RETRY_DELAY_MS", "200")
                 .env("ATENDE_SEND_RETRY_MAX_DELAY_MS", "1000")
                 .env("ATENDE_SEND_MAX_ATTEMPTS", "60")
-                .env("ATENDE_SEND_RECONCILE_AFTER_S", "1")
+                // above the 4 s pause before a later part: Evolution may still be holding that sendText
+                .env("ATENDE_SEND_RECONCILE_AFTER_S", "5")
                 .env("EVOLUTION_RESPONSE_TIMEOUT_MS", "5000")
                 .env("ATENDE_SHUTDOWN_S", "5")
                 .start(Duration.ofSeconds(90));
