@@ -1,6 +1,5 @@
 package io.atende.reply;
 
-import io.atende.conversation.ClaimedTurn;
 import io.atende.profile.EffectiveProfile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,14 +98,14 @@ public final class TypingIndicator {
      * @return the first presence to send now (marked in flight), or null: none now (typing is off for the number, or
      * the conversation's previous turn still has a presence in flight, which the next one follows)
      */
-    public TypingTarget start(ClaimedTurn turn) {
+    public TypingTarget start(long conversationId, String instance, String contactJid) {
         EffectiveProfile profile;
         try {
-            profile = profiles.apply(turn.instance());
+            profile = profiles.apply(instance);
         } catch (RuntimeException e) {
             // the profiles could not be read (PostgreSQL away): the turn goes on, without "digitando…"
-            LOG.debug("No typing for conversation {}: profile of {} unreadable: {}", turn.conversationId(),
-                    turn.instance(), e.getMessage());
+            LOG.debug("No typing for conversation {}: profile of {} unreadable: {}", conversationId, instance,
+                    e.getMessage());
             return null;
         }
         if (!profile.typing() || !profile.enabled()) {
@@ -114,8 +113,8 @@ public final class TypingIndicator {
         }
         Instant now = clock.instant();
         synchronized (this) {
-            Entry e = entries.computeIfAbsent(turn.conversationId(), id -> new Entry());
-            e.target = new TypingTarget(turn.conversationId(), turn.instance(), turn.contactJid());
+            Entry e = entries.computeIfAbsent(conversationId, id -> new Entry());
+            e.target = new TypingTarget(conversationId, instance, contactJid);
             e.startedAt = now;
             e.active = true;
             if (e.inFlight) {
@@ -126,12 +125,12 @@ public final class TypingIndicator {
     }
 
     /** The turn's answer is stored, or its LLM call failed: no further presence for it. */
-    public synchronized void stop(ClaimedTurn turn) {
-        Entry e = entries.get(turn.conversationId());
+    public synchronized void stop(long conversationId) {
+        Entry e = entries.get(conversationId);
         if (e != null) {
             e.active = false;
             if (!e.inFlight) {
-                entries.remove(turn.conversationId());
+                entries.remove(conversationId);
             }
         }
     }

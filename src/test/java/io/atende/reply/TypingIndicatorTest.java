@@ -41,7 +41,7 @@ class TypingIndicatorTest {
 
     @Test
     void theFirstPresenceGoesAtTheStartAndTheNextOnlyOnceItAnsweredAndTheRefreshPassed() {
-        assertThat(typing.start(SHOP_TURN)).isEqualTo(SHOP);
+        assertThat(start(typing, SHOP_TURN)).isEqualTo(SHOP);
         assertThat(typing.isTyping(7)).isTrue();
 
         clock.advance(Duration.ofSeconds(20));
@@ -62,8 +62,8 @@ class TypingIndicatorTest {
 
     @Test
     void aStoppedTurnSendsNothingMoreAndIsForgottenOnceItsLastPresenceAnswered() {
-        typing.start(SHOP_TURN);
-        typing.stop(SHOP_TURN);
+        start(typing, SHOP_TURN);
+        typing.stop(SHOP_TURN.conversationId());
 
         assertThat(typing.isTyping(7)).isFalse();
         assertThat(typing.size()).as("its presence is still in flight").isEqualTo(1);
@@ -73,20 +73,20 @@ class TypingIndicatorTest {
         assertThat(typing.size()).isZero();
 
         ClaimedTurn other = turn(8, "loja", "5521900000000@s.whatsapp.net");
-        typing.start(other);
+        start(typing, other);
         typing.presenceEnded(new TypingTarget(8, "loja", "5521900000000@s.whatsapp.net"));
-        typing.stop(other);
+        typing.stop(other.conversationId());
         assertThat(typing.size()).as("nothing in flight: forgotten at once").isZero();
     }
 
     @Test
     void theNextTurnOfAConversationWaitsForThePreviousTurnsLastPresence() {
-        typing.start(SHOP_TURN);
+        start(typing, SHOP_TURN);
         clock.advance(Duration.ofSeconds(3));
-        typing.stop(SHOP_TURN); // answered after 3 s; its presence runs 12 s more, then sends "paused"
+        typing.stop(SHOP_TURN.conversationId()); // answered after 3 s; its presence runs 12 s more, then sends "paused"
 
         clock.advance(Duration.ofSeconds(4));
-        assertThat(typing.start(SHOP_TURN)).as("its composing would be undone by that paused").isNull();
+        assertThat(start(typing, SHOP_TURN)).as("its composing would be undone by that paused").isNull();
         assertThat(typing.isTyping(7)).isTrue();
         clock.advance(Duration.ofSeconds(8));
         typing.presenceEnded(SHOP);
@@ -99,10 +99,10 @@ class TypingIndicatorTest {
                 "loja", "{}");
         TypingIndicator byProfile = indicator(i -> Profiles.effective(i, profiles.get(i)));
 
-        assertThat(byProfile.start(turn(1, "quieta", "5521900000001@s.whatsapp.net"))).isNull();
-        assertThat(byProfile.start(turn(2, "parada", "5521900000002@s.whatsapp.net"))).isNull();
+        assertThat(start(byProfile, turn(1, "quieta", "5521900000001@s.whatsapp.net"))).isNull();
+        assertThat(start(byProfile, turn(2, "parada", "5521900000002@s.whatsapp.net"))).isNull();
         assertThat(byProfile.size()).isZero();
-        assertThat(byProfile.start(turn(3, "loja", "5521900000003@s.whatsapp.net"))).isNotNull();
+        assertThat(start(byProfile, turn(3, "loja", "5521900000003@s.whatsapp.net"))).isNotNull();
     }
 
     @Test
@@ -111,13 +111,13 @@ class TypingIndicatorTest {
             throw new IllegalStateException("PostgreSQL is away");
         });
 
-        assertThat(broken.start(SHOP_TURN)).isNull();
+        assertThat(start(broken, SHOP_TURN)).isNull();
         assertThat(broken.size()).isZero();
     }
 
     @Test
     void aTurnThatNeverStoppedStopsTypingAfterTheLlmTimeoutAndARefresh() {
-        typing.start(SHOP_TURN);
+        start(typing, SHOP_TURN);
         typing.presenceEnded(SHOP);
         clock.advance(Duration.ofSeconds(134));
         assertThat(typing.due()).containsExactly(SHOP);
@@ -130,7 +130,7 @@ class TypingIndicatorTest {
 
     @Test
     void aPresenceWhoseAnswerIsLostIsGivenUpAfterTwiceItsTimeout() {
-        typing.start(SHOP_TURN);
+        start(typing, SHOP_TURN);
         clock.advance(Duration.ofSeconds(49));
         assertThat(typing.due()).isEmpty();
         clock.advance(Duration.ofSeconds(1));
@@ -156,9 +156,9 @@ class TypingIndicatorTest {
                 go.await();
                 for (int i = 0; i < 500; i++) {
                     ClaimedTurn turn = turn(thread * 1000L + i, "loja", "5521900000000@s.whatsapp.net");
-                    TypingTarget first = typing.start(turn);
+                    TypingTarget first = start(typing, turn);
                     typing.due().forEach(typing::presenceEnded);
-                    typing.stop(turn);
+                    typing.stop(turn.conversationId());
                     if (first != null) {
                         typing.presenceEnded(first);
                     }
@@ -196,5 +196,9 @@ class TypingIndicatorTest {
         public Clock withZone(ZoneId zone) {
             throw new UnsupportedOperationException();
         }
+    }
+
+    static TypingTarget start(TypingIndicator typing, ClaimedTurn turn) {
+        return typing.start(turn.conversationId(), turn.instance(), turn.contactJid());
     }
 }
