@@ -72,15 +72,18 @@ begin
 end
 $$;
 
--- The claim of V13, counting transcriptions in flight against the LLM's slots, skipping conversations with a note
--- still transcribing, and reading voice notes' transcripts (model_text, marked as voice notes) like typed texts.
-create or replace function atende_claim_turns(
+-- The claim of V13, counting transcriptions in flight against the LLM's slots and leaving free slots to the notes
+-- waiting for one (up to p_stt_slots, the transcriptions allowed at once), skipping conversations with a note still
+-- transcribing, and reading voice notes' transcripts (model_text, marked as voice notes) like typed texts.
+drop function atende_claim_turns(integer, bigint, bigint, text, bigint, integer);
+create function atende_claim_turns(
     p_slots           integer,
     p_debounce_ms     bigint,
     p_debounce_max_ms bigint,
     p_owner           text,
     p_lease_ms        bigint,
-    p_history_turns   integer)
+    p_history_turns   integer,
+    p_stt_slots       integer default 0)
 returns table (conversation_id bigint, instance_id bigint, instance text, contact_jid text, waited_ms bigint,
                message_ids bigint[], texts text[], history_directions text[], history_texts text[])
 language plpgsql
@@ -88,6 +91,7 @@ as $$
 #variable_conflict use_column
 declare
     v_free  bigint;
+    v_stt   bigint;
     v_id    bigint;
     v_next  record;
     v_ids   bigint[];
@@ -97,9 +101,16 @@ declare
 begin
     perform set_config('synchronous_commit', 'off', true); -- see V9's header
     perform pg_advisory_xact_lock(1635020388); -- 0x61746e64, "atnd": the one key every claimer takes
-    -- a transcription in flight holds one of the LLM's slots: both run on the same cores
     select p_slots - count(*) into v_free from conversations c where c.state = 'answering';
-    select v_free - count(*) into v_free from messages t where t.status = 'transcribing' and t.stt_until > now();
+    -- a transcription in flight holds one of the LLM's slots: both run on the same cores
+    select count(*) into v_stt from messages t where t.status = 'transcribing' and t.stt_until > now();
+    v_free := v_free - v_stt;
+    if p_stt_slots > v_stt then
+        -- notes waiting for a transcription keep the slots they may take: the dispatcher claims them first, and a
+        -- turn claimed between that claim and this one (another round, another replica) must not take their slot
+        select v_free - least(p_stt_slots - v_stt, count(*)) into v_free
+          from messages t where t.status = 'transcribing' and (t.stt_until is null or t.stt_until <= now());
+    end if;
     while v_free > 0 loop
         -- Each number's settings once per pick (a handful of rows), not once per waiting conversation;
         -- and only the id is picked and sorted: the scan and sort over the whole backlog stay as narrow as V10's.

@@ -47,7 +47,9 @@ public class ConversationConfiguration implements CamelConfiguration {
                                                @PropertyInject(value = "atende.llm.fallback-text", defaultValue = "") String fallback,
                                                @PropertyInject("atende.llm.answer-after-recovery") boolean answerAfterRecovery,
                                                @PropertyInject("atende.history.turns") int historyTurns,
-                                               @PropertyInject("atende.dispatch.poll-ms") int pollMs) {
+                                               @PropertyInject("atende.dispatch.poll-ms") int pollMs,
+                                               @PropertyInject(value = "atende.stt.url", defaultValue = "") String sttUrl,
+                                               @PropertyInject("atende.stt.parallel") int sttParallel) {
         // The environment's split (ATENDE_SPLIT_*) is checked now, not at the first long answer.
         ReplySplitter.of(profiles.defaults().talk().split());
         ConversationQueue queue = new ConversationQueue(tx, new ConversationQueue.Settings(
@@ -57,6 +59,7 @@ public class ConversationConfiguration implements CamelConfiguration {
         queue.observeWaits(metrics::waited);
         queue.fallbackTexts(instance -> profiles.of(instance).texts().fallback());
         queue.trustFullFor(Duration.ofMillis(pollMs));
+        queue.transcriptionsMayTake(sttUrl.isBlank() ? 0 : sttParallel);
         return queue;
     }
 

@@ -59,6 +59,7 @@ public final class ConversationQueue {
     private final ClaimCoalescer<ClaimedTurn> wakeUps = new ClaimCoalescer<>();
     private final IntSupplier slots;
     private final Lease lease;
+    private volatile int transcriptionSlots;
 
     /**
      * Which replica owns the work it claims, and for how long without a renewal (see V6__conversation_leases.sql).
@@ -152,6 +153,14 @@ public final class ConversationQueue {
         return !knownFull();
     }
 
+    /**
+     * Voice notes are transcribed, at most this many at once (ATENDE_STT_PARALLEL; 0 without speech to text): a turn
+     * never takes the LLM slot a note waiting for its transcription may take (V14).
+     */
+    public void transcriptionsMayTake(int slots) {
+        transcriptionSlots = slots;
+    }
+
     /** Trust that this JVM holds every slot for this long after a claim round (zero: always run the claim). */
     public void trustFullFor(Duration d) {
         trustFullNanos = d.toNanos();
@@ -173,10 +182,10 @@ public final class ConversationQueue {
         record Claim(ClaimedTurn turn, Duration waited) {
         }
         List<Claim> claims = tx.inOneStatement(c -> Sql.query(c,
-                "select * from atende_claim_turns(?, ?, ?, ?, ?, ?)",
+                "select * from atende_claim_turns(?, ?, ?, ?, ?, ?, ?)",
                 rs -> new Claim(claimedTurn(rs), Duration.ofMillis(rs.getLong("waited_ms"))),
                 slotsNow, settings.debounce().toMillis(), settings.debounceMax().toMillis(), lease.owner(),
-                lease.duration().toMillis(), settings.historyTurns()));
+                lease.duration().toMillis(), settings.historyTurns(), transcriptionSlots));
         turnsHere.addAndGet(claims.size());
         lastRoundNanos = System.nanoTime();
         List<ClaimedTurn> turns = new ArrayList<>(claims.size());

@@ -70,9 +70,13 @@ class VoiceNotesTest {
 
     /** atende_claim_turns as the dispatcher calls it: the conversations claimed, each with its texts. */
     List<List<String>> claimTurns(int slots) {
+        return claimTurns(slots, 1);
+    }
+
+    List<List<String>> claimTurns(int slots, int sttSlots) {
         return db.tx().inTransaction(c -> Sql.query(c,
-                "select texts from atende_claim_turns(?, 0, 60000, 'replica-a', 30000, 10)",
-                rs -> Arrays.asList((String[]) rs.getArray(1).getArray()), slots));
+                "select texts from atende_claim_turns(?, 0, 60000, 'replica-a', 30000, 10, ?)",
+                rs -> Arrays.asList((String[]) rs.getArray(1).getArray()), slots, sttSlots));
     }
 
     String row(long message) {
@@ -104,6 +108,29 @@ class VoiceNotesTest {
         assertThat(row(voice)).isEqualTo("voice/waiting/Vocês abrem amanhã?/-");
         assertThat(claimTurns(2)).containsExactly(List.of("oi", "[Áudio transcrito] Vocês abrem amanhã?", "é urgente"));
         assertThat(meters.get("atende.voice.notes").tag("outcome", "transcribed").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aTurnNeverTakesTheSlotANoteWaitingForItsTranscriptionMayTake() {
+        answering("5511900000009");
+        long a = conversation("5511900000001");
+        long b = conversation("5511900000002");
+        in(a, "voice", "transcribing", null);
+        in(b, "text", "waiting", "oi");
+
+        // two LLM slots, one answering: the free one is the note's, even when the turns are claimed first
+        assertThat(claimTurns(2, 1)).isEmpty();
+        assertThat(claimTurns(3, 1)).containsExactly(List.of("oi"));
+        assertThat(notes(1, 3, Duration.ofSeconds(60), "replica-a").claim()).hasSize(1);
+    }
+
+    @Test
+    void withoutSpeechToTextNoSlotIsKeptForNotes() {
+        long a = conversation("5511900000001");
+        long b = conversation("5511900000002");
+        in(a, "voice", "transcribing", null);
+        in(b, "text", "waiting", "oi");
+        assertThat(claimTurns(1, 0)).containsExactly(List.of("oi"));
     }
 
     @Test
