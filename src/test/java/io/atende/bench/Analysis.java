@@ -18,9 +18,9 @@ import java.util.TreeMap;
 final class Analysis {
 
     private static final double MB = 1024.0;
-    private static final int DEBOUNCE_MAX_MS = 10_000; // gateway default ATENDE_DEBOUNCE_MAX_MS, not overridden
+    private static final int DEBOUNCE_MAX_MS = 10_000; // gateway default ATENDE_DEBOUNCE_MAX_MS (runs 1 and 2)
 
-    record PhaseData(String name, String run, int debounceMs, long startNs, long loadEndNs, long drainEndNs,
+    record PhaseData(String name, String run, int debounceMs, int debounceMaxMs, long startNs, long loadEndNs, long drainEndNs,
                      GatewayProcess.Sample before, GatewayProcess.Sample atLoadEnd, GatewayProcess.Sample after,
                      double calibrationMs) {
     }
@@ -32,7 +32,10 @@ final class Analysis {
     private final Map<String, Object> runs = new LinkedHashMap<>();
     private final Map<String, List<GatewayProcess.Sample>> samples = new LinkedHashMap<>();
     private final Map<String, Integer> runDebounce = new HashMap<>();
+    private final Map<String, Integer> runDebounceMax = new HashMap<>();
     private final Map<String, Object> notes = new LinkedHashMap<>();
+    /** phase -> the live peaks of LLM calls and transcriptions open at the simulators (voice phases). */
+    private final Map<String, Map<String, Object>> livePeaks = new LinkedHashMap<>();
     private String currentRun;
     long totalLost;
     long totalDuplicates;
@@ -47,16 +50,23 @@ final class Analysis {
     }
 
     void gatewayStarted(String run, GatewayProcess gw) {
+        gatewayStarted(run, gw, "run2".equals(run) ? 0 : cfg.debounceMs, DEBOUNCE_MAX_MS);
+    }
+
+    /** A gateway run with these ATENDE_DEBOUNCE_MS and ATENDE_DEBOUNCE_MAX_MS. */
+    void gatewayStarted(String run, GatewayProcess gw, int debounceMs, int debounceMaxMs) {
         currentRun = run;
         GatewayProcess.Sample s = gw.sampleNow();
         Map<String, Object> m = CapacityBench.map();
         m.put("pid", gw.pid());
-        m.put("debounce_ms", "run2".equals(run) ? 0 : cfg.debounceMs);
+        m.put("debounce_ms", debounceMs);
+        m.put("debounce_max_ms", debounceMaxMs);
         m.put("jvm_options", cfg.jvmOpts);
         m.put("rss_after_start_mb", Stats.r(s.gwRssKb() / MB));
         m.put("postgres_pss_after_start_mb", Stats.r(s.pgPssKb() / MB));
         runs.put(run, m);
-        runDebounce.put(run, "run2".equals(run) ? 0 : cfg.debounceMs);
+        runDebounce.put(run, debounceMs);
+        runDebounceMax.put(run, debounceMaxMs);
     }
 
     void gatewayStopped(String run, GatewayProcess gw) {
@@ -93,8 +103,16 @@ final class Analysis {
         GatewayProcess.Sample after = gw.sampleNow();
         CapacityBench.log(name + ": drained in " + String.format(Locale.ROOT, "%.1f", (drainEnd - loadEnd) / 1e9)
                 + " s, unanswered " + unanswered);
-        phases.add(new PhaseData(name, currentRun, runDebounce.get(currentRun), start, loadEnd, drainEnd, before, atLoadEnd, after,
+        phases.add(new PhaseData(name, currentRun, runDebounce.get(currentRun), runDebounceMax.get(currentRun), start, loadEnd, drainEnd, before, atLoadEnd, after,
                 calibration));
+    }
+
+    void inFlightPeaks(String phase, int llm, int stt, int combined) {
+        Map<String, Object> m = CapacityBench.map();
+        m.put("llm", llm);
+        m.put("stt", stt);
+        m.put("combined", combined);
+        livePeaks.put(phase, m);
     }
 
     double medianServiceSeconds(String phase) {
@@ -121,7 +139,7 @@ final class Analysis {
     }
 
     /** When the turn became claimable: debounce after its last message, capped by debounce-max after its first. */
-    private long readyAt(Ledger.LlmCall c, int debounceMs) {
+    private long readyAt(Ledger.LlmCall c, int debounceMs, int debounceMaxMs) {
         long minAck = Long.MAX_VALUE, maxAck = Long.MIN_VALUE;
         for (String m : c.markers()) {
             Ledger.Sent s = ledger.sent.get(m);
@@ -133,7 +151,7 @@ final class Analysis {
         if (minAck == Long.MAX_VALUE) {
             return c.arrivalNs();
         }
-        return Math.min(maxAck + debounceMs * 1_000_000L, minAck + DEBOUNCE_MAX_MS * 1_000_000L);
+        return Math.min(maxAck + debounceMs * 1_000_000L, minAck + debounceMaxMs * 1_000_000L);
     }
 
     private Map<String, Object> analysePhase(PhaseData p) {
@@ -201,8 +219,8 @@ final class Analysis {
             List<Double> svc = new ArrayList<>();
             calls.forEach(c -> svc.add((c.endNs() - c.slotNs()) / 1e9));
             m.put("llm_call_s", new Stats(svc).summary());
-            m.put("llm_utilisation_while_backlog", utilisation(calls, p.debounceMs()));
-            m.put("wait_by_instance_s", waits(calls, p.debounceMs()));
+            m.put("llm_utilisation_while_backlog", utilisation(calls, p.debounceMs(), p.debounceMaxMs()));
+            m.put("wait_by_instance_s", waits(calls, p.debounceMs(), p.debounceMaxMs()));
             List<Double> o1 = new ArrayList<>();
             for (Ledger.LlmCall c : calls) {
                 if (c.slotFreeAtArrival() && c.markers().size() == 1 && "overhead".equals(p.name())) {
@@ -242,7 +260,310 @@ final class Analysis {
         }
         m.put("gateway_rss_at_end_mb", Stats.r(p.after().gwRssKb() / MB));
         m.put("gateway_peak_rss_so_far_mb", Stats.r(p.after().gwHwmKb() / MB));
+        if (p.name().startsWith("voice")) {
+            m.put("voice", voice(p, calls));
+        }
         return m;
+    }
+
+    // ================================================================ voice notes (run 3)
+
+    /**
+     * Did a message's turn wait behind a later message of another customer of the same number? The claim serves
+     * numbers round robin, and within a number the conversation waiting longest first. For each message: the turns of
+     * the same number, other customers, whose LLM request came after this message was claimable (a text: its ack +
+     * ATENDE_DEBOUNCE_MS; a voice note: its transcript) and before its own, although their first message was acked
+     * after this one. A conversation skipped while its note is transcribed can lose its place this way.
+     */
+    private Map<String, Object> orderWithinInstance(PhaseData p, List<Ledger.Sent> sent,
+                                                    Map<String, Ledger.SttCall> stt, List<Ledger.LlmCall> byArrival,
+                                                    Map<String, Long> llmRequest) {
+        Map<String, Object> out = CapacityBench.map();
+        for (boolean voice : new boolean[]{false, true}) {
+            List<Double> later = new ArrayList<>(), wait = new ArrayList<>();
+            long messages = 0, passed = 0;
+            for (Ledger.Sent s : sent) {
+                Long own = llmRequest.get(s.marker);
+                if (!s.accepted() || s.voice() != voice || own == null) {
+                    continue;
+                }
+                long claimable = s.ackNs + p.debounceMs() * 1_000_000L;
+                if (voice) {
+                    Ledger.SttCall sc = stt.get(s.waId);
+                    if (sc == null) {
+                        continue;
+                    }
+                    claimable = Math.max(claimable, sc.doneNs());
+                }
+                messages++;
+                int n = 0;
+                for (Ledger.LlmCall c : byArrival) {
+                    if (c.arrivalNs() <= claimable || c.markers().isEmpty()) {
+                        continue;
+                    }
+                    if (c.arrivalNs() >= own) {
+                        break;
+                    }
+                    Ledger.Sent first = null;
+                    for (String mk : c.markers()) {
+                        Ledger.Sent o = ledger.sent.get(mk);
+                        if (o != null && (first == null || o.ackNs < first.ackNs)) {
+                            first = o;
+                        }
+                    }
+                    if (first != null && first.instance == s.instance && first.customer != s.customer
+                            && first.ackNs > s.ackNs) {
+                        n++;
+                    }
+                }
+                later.add((double) n);
+                passed += n > 0 ? 1 : 0;
+                wait.add(Math.max(0, own - claimable) / 1e9);
+            }
+            Map<String, Object> m = CapacityBench.map();
+            m.put("messages", messages);
+            m.put("claimable_to_llm_request_s", new Stats(wait).summary());
+            m.put("later_same_number_turns_served_first", new Stats(later).summary());
+            m.put("messages_passed_by_a_later_same_number_turn", passed);
+            out.put(voice ? "voice" : "text", m);
+        }
+        return out;
+    }
+
+    /** How many of the sorted values are below {@code v}. */
+    private static int lowerBound(List<Long> sorted, long v) {
+        int lo = 0, hi = sorted.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sorted.get(mid) < v) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private static double firstAnswerNs(List<Long> answers) {
+        return answers.stream().mapToLong(Long::longValue).min().getAsLong();
+    }
+
+    /**
+     * A voice phase: reply latency per message type, each note's way (ack, claim, Evolution download, transcription,
+     * turn), the LLM calls and transcriptions open at once at the simulators, and the slot time each took.
+     */
+    private Map<String, Object> voice(PhaseData p, List<Ledger.LlmCall> calls) {
+        Map<String, Object> v = CapacityBench.map();
+        List<Ledger.Sent> sent = ledger.sentIn(p.name());
+        Map<String, Object> byType = CapacityBench.map();
+        for (boolean voice : new boolean[]{false, true}) {
+            List<Double> e2e = new ArrayList<>();
+            long n = 0, lost = 0, dup = 0;
+            for (Ledger.Sent s : sent) {
+                if (!s.accepted() || s.voice() != voice) {
+                    continue;
+                }
+                n++;
+                List<Long> ans = ledger.answers.get(s.marker);
+                if (ans == null || ans.isEmpty()) {
+                    lost++;
+                    continue;
+                }
+                dup += ans.size() > 1 ? 1 : 0;
+                e2e.add((firstAnswerNs(ans) - s.sentNs) / 1e9);
+            }
+            Map<String, Object> t = CapacityBench.map();
+            t.put("messages", n);
+            t.put("lost", lost);
+            t.put("duplicates", dup);
+            if (voice) {
+                t.put("audio_seconds", new Stats(sent.stream().filter(s -> s.accepted() && s.voice())
+                        .map(s -> (double) s.voiceSeconds).toList()).summary());
+            }
+            t.put("reply_latency_s", new Stats(e2e).summary());
+            byType.put(voice ? "voice" : "text", t);
+        }
+        v.put("by_message_type", byType);
+        int voiceTurns = 0;
+        for (Ledger.LlmCall c : calls) {
+            if (c.markers().stream().map(ledger.sent::get).anyMatch(s -> s != null && s.voice())) {
+                voiceTurns++;
+            }
+        }
+        v.put("turns_with_a_voice_note", voiceTurns);
+        v.put("turns_text_only", calls.size() - voiceTurns);
+
+        // each note's way
+        Map<String, Ledger.MediaCall> media = new java.util.HashMap<>();
+        for (Ledger.MediaCall mc : ledger.mediaCalls) {
+            if (mc.status() == 201) {
+                media.putIfAbsent(mc.waId(), mc);
+            }
+        }
+        Map<String, Ledger.SttCall> stt = new java.util.HashMap<>();
+        Map<String, Integer> sttTimes = new java.util.HashMap<>();
+        for (Ledger.SttCall sc : ledger.sttCalls) {
+            if (sc.status() == 200) {
+                stt.putIfAbsent(sc.waId(), sc);
+                sttTimes.merge(sc.waId(), 1, Integer::sum);
+            }
+        }
+        Map<String, Long> llmRequest = new java.util.HashMap<>();
+        for (Ledger.LlmCall c : ledger.llmCalls) {
+            if (c.status() == 200) {
+                for (String mk : c.markers()) {
+                    llmRequest.merge(mk, c.arrivalNs(), Math::min);
+                }
+            }
+        }
+        double llmMedian = new Stats(calls.stream().map(c -> (c.doneNs() - c.slotNs()) / 1e9).toList()).p(50);
+        double llmMax = new Stats(calls.stream().map(c -> (c.doneNs() - c.slotNs()) / 1e9).toList()).max();
+        List<Double> claim = new ArrayList<>(), download = new ArrayList<>(), toStt = new ArrayList<>(),
+                sttQueue = new ArrayList<>(), sttRun = new ArrayList<>(), untilTranscript = new ArrayList<>(),
+                afterTranscript = new ArrayList<>(), claimInCalls = new ArrayList<>(), overtakes = new ArrayList<>();
+        List<Ledger.LlmCall> byArrival = ledger.llmCalls.stream().filter(c -> c.status() == 200)
+                .sorted(Comparator.comparingLong(Ledger.LlmCall::arrivalNs)).toList();
+        List<Long> llmArrivals = byArrival.stream().map(Ledger.LlmCall::arrivalNs).toList();
+        // when each LLM call or transcription ended (just before its last part): the slot was free after that
+        List<Long> ends = new ArrayList<>();
+        byArrival.forEach(c -> ends.add(c.doneNs()));
+        ledger.sttCalls.stream().filter(c -> c.status() == 200).forEach(c -> ends.add(c.doneNs()));
+        ends.sort(null);
+        List<Map<String, Object>> perNote = new ArrayList<>();
+        List<Double> trueOvertakes = new ArrayList<>();
+        long notes = 0, transcribedTwice = 0, notTranscribed = 0, claimOverOneCall = 0;
+        for (Ledger.Sent s : sent) {
+            if (!s.accepted() || !s.voice()) {
+                continue;
+            }
+            notes++;
+            Ledger.MediaCall mc = media.get(s.waId);
+            Ledger.SttCall sc = stt.get(s.waId);
+            if (mc == null || sc == null) {
+                notTranscribed++;
+                continue;
+            }
+            transcribedTwice += sttTimes.get(s.waId) > 1 ? 1 : 0;
+            double c = (mc.arrivalNs() - s.ackNs) / 1e9;
+            claim.add(c);
+            // LLM calls that started while the note waited for its slot: turns claimed before it. Some of them were
+            // claimed before the note was stored (the claim-to-request way takes milliseconds); an overtake proper
+            // is a call whose slot was freed after the note's ack, i.e. the CPU-bound work before it ended after it.
+            int from = lowerBound(llmArrivals, s.ackNs), to = lowerBound(llmArrivals, mc.arrivalNs());
+            overtakes.add((double) (to - from));
+            int proper = 0;
+            for (int k = from; k < to; k++) {
+                int e = lowerBound(ends, llmArrivals.get(k));
+                if (e > 0 && ends.get(e - 1) > s.ackNs) {
+                    proper++;
+                }
+            }
+            trueOvertakes.add((double) proper);
+            Map<String, Object> one = CapacityBench.map();
+            one.put("ack_s_into_phase", Stats.r((s.ackNs - p.startNs()) / 1e9));
+            one.put("audio_s", s.voiceSeconds);
+            one.put("ack_to_download_s", Stats.r(c));
+            one.put("llm_calls_started_meanwhile", to - from);
+            one.put("overtaken_by_turns", proper);
+            one.put("transcription_s", Stats.r((sc.doneNs() - sc.slotNs()) / 1e9));
+            perNote.add(one);
+            claimInCalls.add(c / llmMedian);
+            // one LLM call (the longest of the phase), a dispatch poll (250 ms) and the transcriptions ahead of it
+            if (c > llmMax + 0.25) {
+                claimOverOneCall++;
+            }
+            download.add((mc.endNs() - mc.arrivalNs()) / 1e3 / 1e3);
+            toStt.add((sc.arrivalNs() - mc.endNs()) / 1e6);
+            sttQueue.add((sc.slotNs() - sc.arrivalNs()) / 1e9);
+            sttRun.add((sc.doneNs() - sc.slotNs()) / 1e9);
+            untilTranscript.add((sc.doneNs() - s.ackNs) / 1e9);
+            Long llm = llmRequest.get(s.marker);
+            if (llm != null) {
+                afterTranscript.add((llm - sc.doneNs()) / 1e9);
+            }
+        }
+        Map<String, Object> t = CapacityBench.map();
+        t.put("notes", notes);
+        t.put("not_transcribed", notTranscribed);
+        t.put("transcribed_more_than_once", transcribedTwice);
+        if (!claim.isEmpty()) {
+            t.put("ack_to_audio_download_s", new Stats(claim).summary());
+            t.put("ack_to_audio_download_in_llm_calls", new Stats(claimInCalls).summary());
+            t.put("notes_waiting_longer_than_one_llm_call_and_a_poll", claimOverOneCall);
+            t.put("llm_calls_started_while_the_note_waited", new Stats(overtakes).summary());
+            t.put("notes_with_an_llm_call_started_meanwhile", overtakes.stream().filter(x -> x >= 1).count());
+            t.put("turns_that_overtook_a_note", new Stats(trueOvertakes).summary());
+            t.put("notes_overtaken_by_at_least_one_turn", trueOvertakes.stream().filter(x -> x >= 1).count());
+            t.put("audio_download_ms", new Stats(download).summary());
+            t.put("download_end_to_transcription_request_ms", new Stats(toStt).summary());
+            t.put("queue_at_stt_server_s", new Stats(sttQueue).summary());
+            t.put("transcription_s", new Stats(sttRun).summary());
+            t.put("ack_to_transcript_s", new Stats(untilTranscript).summary());
+            t.put("transcript_to_llm_request_s", new Stats(afterTranscript).summary());
+        }
+        t.put("llm_call_median_s", Stats.r(llmMedian));
+        t.put("per_note", perNote);
+        t.put("llm_call_max_s", Stats.r(llmMax));
+        v.put("transcriptions", t);
+        v.put("order_within_instance", orderWithinInstance(p, sent, stt, byArrival, llmRequest));
+
+        // CPU-bound work open at once at the simulators, from the ledger's intervals over the phase (drain included)
+        List<long[]> events = new ArrayList<>(); // time, +1/-1, 0 = LLM / 1 = STT
+        for (Ledger.LlmCall c : ledger.llmCalls) {
+            if (c.arrivalNs() < p.drainEndNs() && c.doneNs() > p.startNs()) {
+                events.add(new long[]{c.arrivalNs(), 1, 0});
+                events.add(new long[]{c.doneNs(), -1, 0});
+            }
+        }
+        for (Ledger.SttCall c : ledger.sttCalls) {
+            if (c.status() == 200 && c.arrivalNs() < p.drainEndNs() && c.doneNs() > p.startNs()) {
+                events.add(new long[]{c.arrivalNs(), 1, 1});
+                events.add(new long[]{c.doneNs(), -1, 1});
+            }
+        }
+        events.sort(Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
+        int[] open = new int[2];
+        int peakLlm = 0, peakStt = 0, peakBoth = 0;
+        long over = 0, lastT = 0;
+        for (long[] e : events) {
+            if (open[0] + open[1] > cfg.llmSlots && lastT > 0) {
+                over += e[0] - lastT;
+            }
+            open[(int) e[2]] += (int) e[1];
+            peakLlm = Math.max(peakLlm, open[0]);
+            peakStt = Math.max(peakStt, open[1]);
+            peakBoth = Math.max(peakBoth, open[0] + open[1]);
+            lastT = e[0];
+        }
+        Map<String, Object> f = CapacityBench.map();
+        f.put("llm_slots", cfg.llmSlots);
+        f.put("peak_llm_calls", peakLlm);
+        f.put("peak_transcriptions", peakStt);
+        f.put("peak_combined", peakBoth);
+        f.put("seconds_above_llm_slots", Stats.r(over / 1e9));
+        f.put("live_peaks", livePeaks.get(p.name()));
+        v.put("in_flight_at_simulators", f);
+
+        // slot time: what the LLM and the transcriptions took of the phase
+        double llmBusy = 0, sttBusy = 0;
+        for (Ledger.LlmCall c : calls) {
+            llmBusy += (c.doneNs() - c.slotNs()) / 1e9;
+        }
+        for (Ledger.SttCall c : ledger.sttCalls) {
+            Ledger.Sent s = c.marker() == null ? null : ledger.sent.get(c.marker());
+            if (c.status() == 200 && s != null && s.phase.equals(p.name())) {
+                sttBusy += (c.doneNs() - c.slotNs()) / 1e9;
+            }
+        }
+        Map<String, Object> u = CapacityBench.map();
+        double span = (p.drainEndNs() - p.startNs()) / 1e9;
+        u.put("phase_seconds_load_and_drain", Stats.r(span));
+        u.put("llm_busy_s", Stats.r(llmBusy));
+        u.put("transcription_busy_s", Stats.r(sttBusy));
+        u.put("transcription_share_of_busy", Stats.r(sttBusy / Math.max(1e-9, llmBusy + sttBusy)));
+        u.put("slot_busy_share_of_phase", Stats.r((llmBusy + sttBusy) / (span * cfg.llmSlots)));
+        v.put("slot_time", u);
+        return v;
     }
 
     /** The three slowest ack -> LLM request samples, with what else happened meanwhile (for diagnosis). */
@@ -302,10 +623,10 @@ final class Analysis {
     }
 
     /** Busy slot time inside the periods where a claimable turn was waiting, over slots x those periods. */
-    private Object utilisation(List<Ledger.LlmCall> calls, int debounceMs) {
+    private Object utilisation(List<Ledger.LlmCall> calls, int debounceMs, int debounceMaxMs) {
         List<long[]> backlog = new ArrayList<>();
         for (Ledger.LlmCall c : calls) {
-            long r = readyAt(c, debounceMs);
+            long r = readyAt(c, debounceMs, debounceMaxMs);
             if (c.arrivalNs() > r) {
                 backlog.add(new long[]{r, c.arrivalNs()});
             }
@@ -338,12 +659,12 @@ final class Analysis {
         return m;
     }
 
-    private Map<String, Object> waits(List<Ledger.LlmCall> calls, int debounceMs) {
+    private Map<String, Object> waits(List<Ledger.LlmCall> calls, int debounceMs, int debounceMaxMs) {
         Map<Integer, List<Double>> by = new TreeMap<>();
         Map<Integer, Double> slotSeconds = new TreeMap<>();
         for (Ledger.LlmCall c : calls) {
             int inst = ledger.sent.get(c.markers().get(0)).instance;
-            by.computeIfAbsent(inst, k -> new ArrayList<>()).add((c.arrivalNs() - readyAt(c, debounceMs)) / 1e9);
+            by.computeIfAbsent(inst, k -> new ArrayList<>()).add((c.arrivalNs() - readyAt(c, debounceMs, debounceMaxMs)) / 1e9);
             slotSeconds.merge(inst, (c.endNs() - c.slotNs()) / 1e9, Double::sum);
         }
         Map<String, Object> m = CapacityBench.map();

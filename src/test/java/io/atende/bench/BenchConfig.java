@@ -70,6 +70,40 @@ final class BenchConfig {
     final int ingestRepeats = i("ingest-repeats", 3);
     final double drainTimeoutS = d("drain-timeout-s", 300);
 
+    // voice phase (not in the default phases: -Dbench.phases=voice)
+    /** Share of the customers' messages that are voice notes in the voice-mix phases (the text phases: none). */
+    final double voiceShare = d("voice-share", 0.25);
+    final int voiceMinSeconds = i("voice-min-s", 5);
+    final int voiceMaxSeconds = i("voice-max-s", 20);
+    /** Exchanges per customer in the closed-loop voice phases (voice-text, voice-mix). */
+    final int voiceExchanges = i("voice-exchanges", 2);
+    /** Length of the open-loop voice phases (voice-open-text, voice-open-mix); 0 skips them. */
+    final double voiceOpenSeconds = d("voice-open-s", 60);
+    /**
+     * The open-loop voice phases' rate: this share of the LLM's capacity, counted with the median call of the
+     * voice-text phase, whose prompts carry more history than the open loop's fresh conversations: the realised slot
+     * busy share is lower (about 0.5 at 0.7; the report shows it).
+     */
+    final double voiceOpenLoad = d("voice-open-load", 0.7);
+    /** Time compression of the voice phases (LLM and speech-to-text durations, think times, open-loop rates). */
+    final double voiceCompression = d("voice-compression", 100);
+    /** One transcription costs stt-fixed-s + stt-per-audio-s x the note's seconds (whisper.cpp base, 4 vCPU). */
+    final double sttFixedSeconds = d("stt-fixed-s", 1.8);
+    final double sttPerAudioSecond = d("stt-per-audio-s", 0.06);
+    /** Transcriptions the simulator runs at once (whisper-server: 1, one mutex per inference). */
+    final int sttParallel = i("stt-parallel", 1);
+    /**
+     * Divide the gateway's own timers by voice-compression too in the voice run (ATENDE_DEBOUNCE_MS,
+     * ATENDE_DEBOUNCE_MAX_MS, ATENDE_DISPATCH_POLL_MS at least 10 ms) and the driver's burst gap and start spread: a
+     * voice note's turn waits for the later of its debounce and its transcription, and with the debounce at its real
+     * 2 s against a compressed transcription every note would look free.
+     */
+    final boolean voiceScaleGateway = b("voice-scale-gateway", true);
+    /** ATENDE_DISPATCH_POLL_MS of the voice run; 0: 250 ms / voice-compression, at least 10 ms (with the scaling on). */
+    final int voicePollMs = i("voice-poll-ms", 0);
+    /** Seed of the voice phases' customers: the text and the mix phases draw the same times and choices. */
+    final long voiceSeed = i("voice-seed", 14);
+
     // gateway
     final String jar = s("jar", "target/atende.jar");
     final String jvmOpts = s("jvm-opts",
@@ -79,7 +113,7 @@ final class BenchConfig {
     /** How often the sampler reads the gateway's and PostgreSQL's memory and CPU from /proc (peaks use VmHWM). */
     final int sampleMillis = i("sample-ms", 1000);
     final String realOllama = realOllama();
-    /** Comma-separated subset of conversations,fairness,overhead,ingest (for profiling one phase). */
+    /** Comma-separated subset of conversations,fairness,overhead,ingest,voice (voice is not in the default). */
     final String phases = s("phases", "conversations,fairness,overhead,ingest");
 
     boolean runs(String phase) {
@@ -118,6 +152,13 @@ final class BenchConfig {
     private double d(String name, double def) {
         String v = raw(name);
         double r = v == null ? def : Double.parseDouble(v);
+        shown.put(name, r);
+        return r;
+    }
+
+    private boolean b(String name, boolean def) {
+        String v = raw(name);
+        boolean r = v == null ? def : Boolean.parseBoolean(v);
         shown.put(name, r);
         return r;
     }

@@ -102,6 +102,9 @@ class CapacityBench {
                     a.gatewayStopped("run2", gw);
                 }
             }
+            if (!real && cfg.runs("voice")) {
+                voiceRun(cfg, ledger, a, ollama, evolution);
+            }
             a.report.put("ollama_503", ollama.rejected503.get());
             a.report.put("evolution_rejected", evolution.rejected.get());
         }
@@ -109,6 +112,146 @@ class CapacityBench {
         log("Report written to " + (real ? cfg.out().resolve("real-ollama") : cfg.out()).toAbsolutePath());
         assertThat(a.totalLost).as("lost replies").isZero();
         assertThat(a.totalDuplicates).as("duplicate replies").isZero();
+    }
+
+    /**
+     * Run 3 (issue 14): voice notes. The gateway with ATENDE_STT_URL pointing at the whisper-server simulator; the
+     * reference mix (instances x customers, a share of the messages voice notes of voice-min-s to voice-max-s seconds)
+     * against the same load all in text, closed loop (everyone at once, a backlog) and open loop (a lighter load).
+     */
+    private static void voiceRun(BenchConfig cfg, Ledger ledger, Analysis a, OllamaSim ollama, EvolutionSim evolution)
+            throws Exception {
+        double c = cfg.voiceScaleGateway ? cfg.voiceCompression : 1;
+        int debounce = (int) Math.round(cfg.debounceMs / c);
+        int debounceMax = (int) Math.round(10_000 / c);
+        int poll = cfg.voicePollMs > 0 ? cfg.voicePollMs : (int) Math.max(10, Math.round(250 / c));
+        try (SttSim stt = new SttSim(cfg, ledger);
+             GatewayProcess gw = new GatewayProcess(cfg, "voice", ollama.baseUrl(), evolution.baseUrl(),
+                     Map.of("ATENDE_STT_URL", stt.inferenceUrl(), "ATENDE_DEBOUNCE_MS", String.valueOf(debounce),
+                             "ATENDE_DEBOUNCE_MAX_MS", String.valueOf(debounceMax),
+                             "ATENDE_DISPATCH_POLL_MS", String.valueOf(poll)))) {
+            gw.awaitReady(Duration.ofSeconds(180));
+            Driver driver = new Driver(ledger, gw.baseUrl(), gw.token);
+            a.gatewayStarted("run3", gw, debounce, debounceMax);
+            a.note("voice_gateway_timers_ms", Map.of("ATENDE_DEBOUNCE_MS", debounce, "ATENDE_DEBOUNCE_MAX_MS",
+                    debounceMax, "ATENDE_DISPATCH_POLL_MS", poll));
+            warmUp(cfg, ledger, driver, "warmup3", 30);
+            warmUpVoice(cfg, ledger, driver, "warmup3-voice");
+            double normal = cfg.compression;
+            cfg.compression = cfg.voiceCompression;
+            voicePhase(a, ledger, gw, "voice-text", () -> voiceConversations(cfg, ledger, driver, "voice-text", 4000, false));
+            voicePhase(a, ledger, gw, "voice-mix", () -> voiceConversations(cfg, ledger, driver, "voice-mix", 4100, true));
+            if (cfg.voiceOpenSeconds > 0) {
+                double service = a.medianServiceSeconds("voice-text");
+                a.note("voice_open_service_time_s", service);
+                voicePhase(a, ledger, gw, "voice-open-text",
+                        () -> voiceOpenLoop(cfg, driver, "voice-open-text", 4200, service, false));
+                voicePhase(a, ledger, gw, "voice-open-mix",
+                        () -> voiceOpenLoop(cfg, driver, "voice-open-mix", 4300, service, true));
+            }
+            cfg.compression = normal;
+            a.report.put("stt_rejected", stt.rejected.get());
+            a.gatewayStopped("run3", gw);
+        }
+    }
+
+    /** A phase, with the peaks of LLM calls and transcriptions open at the simulators during it (drain included). */
+    private static void voicePhase(Analysis a, Ledger ledger, GatewayProcess gw, String name, Load load)
+            throws Exception {
+        ledger.inFlight.resetPeaks();
+        a.phase(name, gw, load);
+        a.inFlightPeaks(name, ledger.inFlight.peakLlm(), ledger.inFlight.peakStt(), ledger.inFlight.peakCombined());
+    }
+
+    /** Voice notes and texts until the transcription path is compiled too; excluded from every figure. */
+    private static void warmUpVoice(BenchConfig cfg, Ledger ledger, Driver driver, String phase) throws Exception {
+        log("voice warm-up (excluded; the simulated LLM and speech-to-text at drain speed)");
+        double normal = cfg.compression;
+        cfg.compression = Math.max(normal, cfg.drainCompression);
+        inParallel("warmup-voice", 10, t -> {
+            for (int k = 0; k < 6; k++) {
+                Ledger.Sent s = k % 2 == 0 ? driver.postVoice(phase, t % cfg.instances, 950_000 + t, 5 + k)
+                        : driver.post(phase, t % cfg.instances, 950_000 + t);
+                ledger.awaitAnswer(s.marker, 60_000);
+            }
+        });
+        ledger.awaitAnswered(ledger.sentIn(phase), System.nanoTime() + 120_000_000_000L);
+        cfg.compression = normal;
+    }
+
+    /**
+     * The conversations shape (everyone starts within 2 s; bursts; think times; {@code voice-exchanges} times), with
+     * each message a voice note at {@code voice-share} when {@code voice}. Each customer draws its times and choices
+     * from its own seed, the same in the text phase, which posts a text wherever the mix posts a voice note.
+     */
+    private static void voiceConversations(BenchConfig cfg, Ledger ledger, Driver driver, String phase, int firstCustomer,
+                                           boolean voice) throws Exception {
+        log(phase + ": " + cfg.instances + " instances x " + cfg.customers + " customers, voice notes "
+                + (voice ? cfg.voiceShare : 0));
+        inParallel("customer", cfg.instances * cfg.customers, k -> {
+            int inst = k / cfg.customers, cust = firstCustomer + k % cfg.customers;
+            java.util.Random rnd = new java.util.Random(mix(cfg.voiceSeed, k));
+            double c = cfg.voiceScaleGateway ? cfg.compression : 1;
+            Thread.sleep((long) (rnd.nextInt(2000) / c));
+            for (int e = 0; e < cfg.voiceExchanges; e++) {
+                int n = rnd.nextDouble() < cfg.burstShare ? cfg.burstSize : 1;
+                Ledger.Sent last = null;
+                for (int m = 0; m < n; m++) {
+                    if (m > 0) {
+                        long gapNs = (long) (300e6 / c);
+                        Thread.sleep(gapNs / 1_000_000, (int) (gapNs % 1_000_000));
+                    }
+                    last = postMaybeVoice(cfg, driver, phase, inst, cust, rnd, voice);
+                }
+                ledger.awaitAnswer(last.marker, (long) (cfg.drainTimeoutS * 1000));
+                double think = cfg.thinkMinS + rnd.nextDouble() * (cfg.thinkMaxS - cfg.thinkMinS);
+                Thread.sleep((long) (think * 1000 / cfg.compression));
+            }
+        });
+    }
+
+    /**
+     * A seed per customer: java.util.Random's first draws from nearby seeds are correlated (all customers would send
+     * at nearly the same times), so seed and customer are mixed first (MurmurHash3's 64-bit finaliser).
+     */
+    static long mix(long seed, int customer) {
+        long z = seed * 0x9E3779B97F4A7C15L + customer;
+        z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
+        z = (z ^ (z >>> 33)) * 0xC4CEB9FE1A85EC53L;
+        return z ^ (z >>> 33);
+    }
+
+    /** A voice note with probability voice-share (when {@code voice}), else a text; the draws are the same either way. */
+    private static Ledger.Sent postMaybeVoice(BenchConfig cfg, Driver driver, String phase, int inst, int cust,
+                                              java.util.Random rnd, boolean voice) {
+        boolean note = rnd.nextDouble() < cfg.voiceShare;
+        int seconds = cfg.voiceMinSeconds + rnd.nextInt(cfg.voiceMaxSeconds - cfg.voiceMinSeconds + 1);
+        return voice && note ? driver.postVoice(phase, inst, cust, seconds) : driver.post(phase, inst, cust);
+    }
+
+    /**
+     * Open loop: every customer sends at Poisson times, all together loading the LLM to {@code voice-open-load} of
+     * its capacity (counting each message as one text turn), for {@code voice-open-s}; voice notes as above.
+     */
+    private static void voiceOpenLoop(BenchConfig cfg, Driver driver, String phase, int firstCustomer, double serviceS,
+                                      boolean voice) throws Exception {
+        double perCustomer = cfg.voiceOpenLoad / (serviceS * cfg.instances * cfg.customers);
+        log(phase + ": " + String.format(Locale.ROOT, "%.4f", perCustomer) + " msg/s per customer, voice notes "
+                + (voice ? cfg.voiceShare : 0));
+        long end = System.nanoTime() + (long) (cfg.voiceOpenSeconds * 1e9);
+        inParallel("open-voice", cfg.instances * cfg.customers, k -> {
+            int inst = k / cfg.customers, cust = firstCustomer + k % cfg.customers;
+            java.util.Random rnd = new java.util.Random(mix(cfg.voiceSeed + 1, k));
+            while (true) {
+                long gap = (long) (-Math.log(1 - rnd.nextDouble()) / perCustomer * 1e9);
+                long at = System.nanoTime() + gap;
+                if (at > end) {
+                    return;
+                }
+                Thread.sleep(gap / 1_000_000, (int) (gap % 1_000_000));
+                postMaybeVoice(cfg, driver, phase, inst, cust, rnd, voice);
+            }
+        });
     }
 
     // ================================================================ load shapes

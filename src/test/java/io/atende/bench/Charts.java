@@ -41,8 +41,10 @@ final class Charts {
                 ack.add(cdf(phase, new Stats(v), 99.9));
             }
         }
-        Files.writeString(out.resolve("ack-latency.svg"), Svg.lines("Webhook ack latency, cumulative (to p99.9)",
-                "milliseconds", "% of webhooks", ack));
+        if (!ack.isEmpty()) { // a run of the voice phase alone has neither
+            Files.writeString(out.resolve("ack-latency.svg"), Svg.lines("Webhook ack latency, cumulative (to p99.9)",
+                    "milliseconds", "% of webhooks", ack));
+        }
 
         List<Svg.Series> e2e = new ArrayList<>();
         for (String phase : List.of("conversations", "fairness-baseline", "fairness-flood")) {
@@ -57,8 +59,32 @@ final class Charts {
                 e2e.add(cdf(phase, new Stats(v), 100));
             }
         }
-        Files.writeString(out.resolve("reply-latency.svg"), Svg.lines(
-                "End-to-end reply latency, cumulative (compressed LLM time)", "seconds", "% of messages", e2e));
+        if (!e2e.isEmpty()) {
+            Files.writeString(out.resolve("reply-latency.svg"), Svg.lines(
+                    "End-to-end reply latency, cumulative (compressed LLM time)", "seconds", "% of messages", e2e));
+        }
+
+        // voice phases: texts and voice notes apart
+        List<Svg.Series> voice = new ArrayList<>();
+        for (String phase : List.of("voice-text", "voice-mix", "voice-open-text", "voice-open-mix")) {
+            for (boolean note : new boolean[]{false, true}) {
+                List<Double> v = new ArrayList<>();
+                for (Ledger.Sent s : ledger.sentIn(phase)) {
+                    List<Long> a = ledger.answers.get(s.marker);
+                    if (s.accepted() && s.voice() == note && a != null && !a.isEmpty()) {
+                        v.add((a.stream().mapToLong(Long::longValue).min().getAsLong() - s.sentNs) / 1e9);
+                    }
+                }
+                if (!v.isEmpty()) {
+                    voice.add(cdf(phase + (note ? " voice notes" : " texts"), new Stats(v), 100));
+                }
+            }
+        }
+        if (!voice.isEmpty()) {
+            Files.writeString(out.resolve("voice-latency.svg"), Svg.lines(
+                    "Reply latency per message type, cumulative (compressed LLM and STT time)", "seconds",
+                    "% of messages", voice));
+        }
 
         Map<String, Object> fb = (Map<String, Object>) phases.get("fairness-baseline");
         Map<String, Object> ff = (Map<String, Object>) phases.get("fairness-flood");

@@ -50,6 +50,23 @@ final class Driver {
         String text = TEXTS[(int) (n % TEXTS.length)] + " " + Markers.of(marker);
         String body = payload(instance, customer, "BENCH" + nonce + String.format(Locale.ROOT, "%08X", n), text);
         Ledger.Sent s = ledger.recordSent(marker, phase, instance, customer);
+        return send(s, body);
+    }
+
+    /**
+     * Posts one customer voice note of {@code seconds} (a WhatsApp push-to-talk audio, Ogg/Opus, as Evolution 2.3.7
+     * sends it without its base64) and waits for the acknowledgement. Its marker comes back in the transcript.
+     */
+    Ledger.Sent postVoice(String phase, int instance, int customer, int seconds) {
+        long n = SEQ.incrementAndGet();
+        String marker = phase.charAt(0) + Long.toString(n);
+        String id = "BENCH" + nonce + String.format(Locale.ROOT, "%08X", n);
+        Ledger.Sent s = ledger.recordSent(marker, phase, instance, customer);
+        ledger.recordVoiceNote(s, id, seconds); // before the webhook: the gateway may ask Evolution for it at once
+        return send(s, voicePayload(instance, customer, id, seconds));
+    }
+
+    private Ledger.Sent send(Ledger.Sent s, String body) {
         try {
             RawHttpClient.Response r = client.postJson(token, body, 30_000);
             s.ackNs = System.nanoTime();
@@ -74,6 +91,24 @@ final class Driver {
     }
 
     private static String payload(int instance, int customer, String id, String text) {
+        ObjectNode message = JSON.createObjectNode();
+        message.put("conversation", text);
+        return envelope(instance, customer, id, message, "conversation");
+    }
+
+    /** The audioMessage of a WhatsApp voice note (reference payload 04-audio-ptt.json, without its media keys). */
+    private static String voicePayload(int instance, int customer, String id, int seconds) {
+        ObjectNode message = JSON.createObjectNode();
+        ObjectNode audio = message.putObject("audioMessage");
+        audio.put("url", "https://mmg.whatsapp.net/v/t62.7117-24/bench_" + id + ".enc?mms3=true");
+        audio.put("mimetype", "audio/ogg; codecs=opus");
+        audio.putObject("fileLength").put("low", seconds * EvolutionSim.BYTES_PER_SECOND).put("high", 0)
+                .put("unsigned", true);
+        audio.put("seconds", seconds).put("ptt", true);
+        return envelope(instance, customer, id, message, "audioMessage");
+    }
+
+    private static String envelope(int instance, int customer, String id, ObjectNode message, String messageType) {
         String jid = phone(instance, customer) + "@s.whatsapp.net";
         long now = System.currentTimeMillis();
         ObjectNode root = JSON.createObjectNode();
@@ -82,10 +117,9 @@ final class Driver {
         data.putObject("key").put("remoteJid", jid).put("remoteJidAlt", jid).put("fromMe", false).put("id", id)
                 .put("participant", "").put("addressingMode", "lid");
         data.put("pushName", "Cliente " + customer).put("status", "DELIVERY_ACK");
-        ObjectNode message = data.putObject("message");
-        message.put("conversation", text);
+        data.set("message", message);
         message.putObject("messageContextInfo").put("deviceListMetadataVersion", 2);
-        data.put("messageType", "conversation").put("messageTimestamp", now / 1000)
+        data.put("messageType", messageType).put("messageTimestamp", now / 1000)
                 .put("instanceId", "bench-" + instanceName(instance)).put("source", "android");
         root.put("destination", "http://atende:8080/webhooks/evolution").put("date_time", Instant.ofEpochMilli(now).toString())
                 .put("sender", "5511940000000@s.whatsapp.net").put("server_url", "http://evolution:8080")

@@ -10,8 +10,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the driver and the two simulators saw, in one place, on one clock ({@link System#nanoTime()}): every
- * webhook sent and its acknowledgement, every LLM call, every sendText. The report is computed from it.
+ * What the driver and the simulators saw, in one place, on one clock ({@link System#nanoTime()}): every
+ * webhook sent and its acknowledgement, every LLM call, every sendText, and for voice notes every media download and
+ * transcription. The report is computed from it.
  */
 final class Ledger {
 
@@ -25,6 +26,9 @@ final class Ledger {
         volatile long ackNs;
         volatile int httpStatus;
         volatile String ackStatus = "";
+        /** A voice note: its length in seconds (0 for a text) and its WhatsApp key id (Evolution's media lookup). */
+        volatile int voiceSeconds;
+        volatile String waId;
 
         Sent(String marker, String phase, int instance, int customer, long sentNs) {
             this.marker = marker;
@@ -37,11 +41,29 @@ final class Ledger {
         boolean accepted() {
             return httpStatus == 200 && "accepted".equals(ackStatus);
         }
+
+        boolean voice() {
+            return voiceSeconds > 0;
+        }
     }
 
-    /** One POST /api/chat the LLM simulator served. */
-    record LlmCall(long arrivalNs, long slotNs, long endNs, boolean slotFreeAtArrival, List<String> markers,
-                   int promptTokens, int replyTokens, int status) {
+    /**
+     * One POST /api/chat the LLM simulator served. {@code doneNs}: just before the simulator wrote the answer's last
+     * part (the gateway cannot have seen the call end earlier); {@code endNs}: after it wrote the last byte.
+     */
+    record LlmCall(long arrivalNs, long slotNs, long doneNs, long endNs, boolean slotFreeAtArrival,
+                   List<String> markers, int promptTokens, int replyTokens, int status) {
+    }
+
+    /**
+     * One POST /inference the speech-to-text simulator answered: arrival, when whisper-server's one inference slot
+     * was its, {@code doneNs} just before the answer was written; the note's WhatsApp key id, marker and length.
+     */
+    record SttCall(long arrivalNs, long slotNs, long doneNs, String waId, String marker, int seconds, int status) {
+    }
+
+    /** One POST /chat/getBase64FromMediaMessage the Evolution simulator answered. */
+    record MediaCall(long arrivalNs, long endNs, String waId, int bytes, int status) {
     }
 
     /** One POST /message/sendText the Evolution simulator answered with 201. */
@@ -51,6 +73,12 @@ final class Ledger {
     final Map<String, Sent> sent = new ConcurrentHashMap<>();
     final ConcurrentLinkedQueue<LlmCall> llmCalls = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<SendText> sends = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<SttCall> sttCalls = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<MediaCall> mediaCalls = new ConcurrentLinkedQueue<>();
+    /** WhatsApp key id -> the voice note the driver posted with it. */
+    final Map<String, Sent> voiceNotes = new ConcurrentHashMap<>();
+    /** LLM calls and transcriptions open at the simulators at once, live (a cross-check of the ledger's intervals). */
+    final InFlight inFlight = new InFlight();
     /** marker -> arrival times of the sendTexts that carried it. */
     final Map<String, List<Long>> answers = new ConcurrentHashMap<>();
     /** marker -> LLM call end time (last byte written). */
@@ -61,6 +89,12 @@ final class Ledger {
         Sent s = new Sent(marker, phase, instance, customer, System.nanoTime());
         sent.put(marker, s);
         return s;
+    }
+
+    void recordVoiceNote(Sent s, String waId, int seconds) {
+        s.waId = waId;
+        s.voiceSeconds = seconds;
+        voiceNotes.put(waId, s);
     }
 
     void recordLlm(LlmCall call) {

@@ -54,12 +54,20 @@ final class Markdown {
                     .append(m.get("postgres_max_rss_sum_mb")).append(" | ").append(m.get("postgres_max_processes"))
                     .append(" |\n");
         }
-        sb.append("\nRun 1 carries the conversations and fairness phases (defaults, debounce on); run 2 the overhead and "
-                + "ingest phases (debounce 0, so that a turn starts as soon as its webhook is committed). The measured "
-                + "ingest flood follows a warm-up flood of the same shape (`ingest-warmup-s`, excluded, drained first), "
-                + "and during it the simulated LLM runs at `ingest-compression` (1 = its calibrated real speed, so it "
-                + "answers what a real model would in those seconds); the backlog is then drained at "
-                + "`drain-compression`.\n");
+        Map<String, Object> runs = (Map<String, Object>) r.get("gateway_runs");
+        if (runs.containsKey("run1") || runs.containsKey("run2")) {
+            sb.append("\nRun 1 carries the conversations and fairness phases (defaults, debounce on); run 2 the overhead and "
+                    + "ingest phases (debounce 0, so that a turn starts as soon as its webhook is committed). The measured "
+                    + "ingest flood follows a warm-up flood of the same shape (`ingest-warmup-s`, excluded, drained first), "
+                    + "and during it the simulated LLM runs at `ingest-compression` (1 = its calibrated real speed, so it "
+                    + "answers what a real model would in those seconds); the backlog is then drained at "
+                    + "`drain-compression`.\n");
+        }
+        if (runs.containsKey("run3")) {
+            sb.append("\nRun 3 carries the voice phases (`-Dbench.phases=voice`): `ATENDE_STT_URL` points at the "
+                    + "whisper-server simulator, and the gateway's debounce and dispatch poll are scaled like the LLM "
+                    + "(see Voice notes below).\n");
+        }
 
         sb.append("\n## Phases\n\n");
         sb.append("| Phase | webhooks | accepted | ack p50 / p99 / max ms | ack rate /s | reply p50 / p99 s | LLM calls "
@@ -112,47 +120,177 @@ final class Markdown {
                             + "before-after.md, section 6.\n");
         }
 
-        sb.append("\n## Fairness: wait from \"claimable\" to LLM request, per instance (s)\n\n");
-        sb.append("| Instance |");
         List<String> fair = List.of("conversations", "fairness-baseline", "fairness-flood");
-        for (String f : fair) {
-            if (phases.containsKey(f)) {
-                sb.append(" ").append(f).append(": turns, median, p95 |");
-            }
-        }
-        sb.append("\n|---|").append("---|".repeat((int) fair.stream().filter(phases::containsKey).count())).append("\n");
-        Map<String, Object> first = phases.containsKey("conversations")
-                ? (Map<String, Object>) ((Map<String, Object>) phases.get("conversations")).get("wait_by_instance_s") : null;
-        if (first != null) {
-            for (String key : first.keySet()) {
-                sb.append("| ").append(key).append(" |");
-                for (String f : fair) {
-                    if (!phases.containsKey(f)) {
-                        continue;
-                    }
-                    Map<String, Object> w = (Map<String, Object>) ((Map<String, Object>) phases.get(f)).get("wait_by_instance_s");
-                    Object v = w == null ? null : w.get(key);
-                    if (v instanceof Map<?, ?> one) {
-                        sb.append(" ").append(one.get("turns")).append(", ").append(one.get("median")).append(", ")
-                                .append(one.get("p95")).append(" |");
-                    } else {
-                        sb.append(" ").append(v).append(" |");
-                    }
+        if (fair.stream().anyMatch(phases::containsKey)) {
+            sb.append("\n## Fairness: wait from \"claimable\" to LLM request, per instance (s)\n\n");
+            sb.append("| Instance |");
+            for (String f : fair) {
+                if (phases.containsKey(f)) {
+                    sb.append(" ").append(f).append(": turns, median, p95 |");
                 }
-                sb.append("\n");
             }
+            sb.append("\n|---|").append("---|".repeat((int) fair.stream().filter(phases::containsKey).count())).append("\n");
+            Map<String, Object> first = phases.containsKey("conversations")
+                    ? (Map<String, Object>) ((Map<String, Object>) phases.get("conversations")).get("wait_by_instance_s") : null;
+            if (first != null) {
+                for (String key : first.keySet()) {
+                    sb.append("| ").append(key).append(" |");
+                    for (String f : fair) {
+                        if (!phases.containsKey(f)) {
+                            continue;
+                        }
+                        Map<String, Object> w = (Map<String, Object>) ((Map<String, Object>) phases.get(f)).get("wait_by_instance_s");
+                        Object v = w == null ? null : w.get(key);
+                        if (v instanceof Map<?, ?> one) {
+                            sb.append(" ").append(one.get("turns")).append(", ").append(one.get("median")).append(", ")
+                                    .append(one.get("p95")).append(" |");
+                        } else {
+                            sb.append(" ").append(v).append(" |");
+                        }
+                    }
+                    sb.append("\n");
+                }
+            }
+            sb.append("\n\"Claimable\" is when the turn's debounce expired (last message + `ATENDE_DEBOUNCE_MS`, at most first "
+                    + "message + `ATENDE_DEBOUNCE_MAX_MS`); the wait therefore includes up to one dispatch poll period.\n");
         }
-        sb.append("\n\"Claimable\" is when the turn's debounce expired (last message + `ATENDE_DEBOUNCE_MS`, at most first "
-                + "message + `ATENDE_DEBOUNCE_MAX_MS`); the wait therefore includes up to one dispatch poll period.\n");
 
-        if (!real) {
+        voice(sb, r, phases);
+        if (!real && phases.keySet().stream().allMatch(k -> k.startsWith("voice"))) {
+            sb.append("\n## Charts\n\n![memory](memory.svg)\n\n![voice reply latency](voice-latency.svg)\n");
+        } else if (!real) {
             sb.append("\n## Charts\n\n![memory](memory.svg)\n\n![ack latency](ack-latency.svg)\n\n"
                     + "![ingest rate](ingest-rate.svg)\n\n![reply latency](reply-latency.svg)\n\n![fairness](fairness.svg)\n");
+            if (phases.keySet().stream().anyMatch(k -> k.startsWith("voice"))) {
+                sb.append("\n![voice reply latency](voice-latency.svg)\n");
+            }
         }
         sb.append("\n## Other counters\n\n- Ollama simulator 503 answers (queue full): ").append(r.get("ollama_503"))
                 .append("\n- Evolution simulator rejections (401/400): ").append(r.get("evolution_rejected"))
                 .append("\n- Notes: ").append(r.get("notes")).append("\n");
         return sb.toString();
+    }
+
+    /** The voice phases (run 3): per message type, each note's way, the CPU-bound work at once, the slot time. */
+    @SuppressWarnings("unchecked")
+    private static void voice(StringBuilder sb, Map<String, Object> r, Map<String, Object> phases) {
+        List<String> names = phases.keySet().stream().filter(k -> k.startsWith("voice")).toList();
+        if (names.isEmpty()) {
+            return;
+        }
+        sb.append("\n## Voice notes (run 3: ATENDE_STT_URL set, the whisper-server simulator)\n\n");
+        Map<String, Object> cfgShown = (Map<String, Object>) r.get("config");
+        sb.append("The simulated LLM call and transcription (").append(cfgShown.get("stt-fixed-s")).append(" s + ")
+                .append(cfgShown.get("stt-per-audio-s")).append(" s per audio second, one at a time) are divided by "
+                + "`voice-compression` (").append(cfgShown.get("voice-compression")).append("), and so are the "
+                + "customers' think times, burst gaps and open-loop rates");
+        if (Boolean.TRUE.equals(cfgShown.get("voice-scale-gateway"))) {
+            sb.append(", and the gateway's timers (").append(((Map<String, Object>) r.get("notes"))
+                    .get("voice_gateway_timers_ms")).append(" ms, against 2000 / 10000 / 250 in production)");
+        }
+        sb.append(". The gateway's own processing (claims, HTTP, commits: milliseconds) is not scaled, so it weighs "
+                + "about ").append(cfgShown.get("voice-compression")).append(" times more against a call than in "
+                + "production. `voice-text` and `voice-mix` are the same closed-loop load (the same customers' draws), "
+                + "all in text and with voice notes; likewise `voice-open-text` and `voice-open-mix` in open loop.")
+                .append("\n\n");
+        sb.append("### Reply latency per message type (s, from the webhook to the sendText carrying its answer)\n\n"
+                + "| Phase | type | messages | p50 | p90 | p95 | p99 | max | lost | dup |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        for (String n : names) {
+            Map<String, Object> v = (Map<String, Object>) ((Map<String, Object>) phases.get(n)).get("voice");
+            Map<String, Object> by = (Map<String, Object>) v.get("by_message_type");
+            for (String type : List.of("text", "voice")) {
+                Map<String, Object> t = (Map<String, Object>) by.get(type);
+                if (((Number) t.get("messages")).longValue() == 0) {
+                    continue;
+                }
+                Map<String, Object> l = (Map<String, Object>) t.get("reply_latency_s");
+                sb.append("| ").append(n).append(" | ").append(type).append(" | ").append(t.get("messages"))
+                        .append(" | ").append(l.get("p50")).append(" | ").append(l.get("p90")).append(" | ")
+                        .append(l.get("p95")).append(" | ").append(l.get("p99")).append(" | ").append(l.get("max"))
+                        .append(" | ").append(t.get("lost")).append(" | ").append(t.get("duplicates")).append(" |\n");
+            }
+        }
+        sb.append("\n### Each voice note's way (p50 / p95 / max)\n\n"
+                + "| Phase | notes | ack -> audio download s | same, in LLM calls (median call) | LLM calls started meanwhile "
+                + "(notes with any) | notes overtaken by a turn | notes waiting > 1 LLM call + 250 ms "
+                + "| download ms | queue at STT server s | transcription s | ack -> transcript s | transcript -> LLM request s "
+                + "| transcribed twice | not transcribed |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (String n : names) {
+            Map<String, Object> v = (Map<String, Object>) ((Map<String, Object>) phases.get(n)).get("voice");
+            Map<String, Object> t = (Map<String, Object>) v.get("transcriptions");
+            if (((Number) t.get("notes")).longValue() == 0) {
+                continue;
+            }
+            sb.append("| ").append(n).append(" | ").append(t.get("notes")).append(" | ")
+                    .append(p95(t.get("ack_to_audio_download_s"))).append(" | ")
+                    .append(p95(t.get("ack_to_audio_download_in_llm_calls"))).append(" (call ")
+                    .append(t.get("llm_call_median_s")).append(" s) | ")
+                    .append(p95(t.get("llm_calls_started_while_the_note_waited"))).append(" (")
+                    .append(t.get("notes_with_an_llm_call_started_meanwhile")).append(") | ")
+                    .append(t.get("notes_overtaken_by_at_least_one_turn")).append(" | ")
+                    .append(t.get("notes_waiting_longer_than_one_llm_call_and_a_poll")).append(" | ")
+                    .append(p95(t.get("audio_download_ms"))).append(" | ").append(p95(t.get("queue_at_stt_server_s")))
+                    .append(" | ").append(p95(t.get("transcription_s"))).append(" | ")
+                    .append(p95(t.get("ack_to_transcript_s"))).append(" | ")
+                    .append(p95(t.get("transcript_to_llm_request_s"))).append(" | ")
+                    .append(t.get("transcribed_more_than_once")).append(" | ").append(t.get("not_transcribed"))
+                    .append(" |\n");
+        }
+        sb.append("\nAn LLM call started while a note waited for its slot was sometimes claimed before the note was "
+                + "stored (the way from the claim to the request takes milliseconds). A note is *overtaken* when such a "
+                + "call's slot was freed after the note's ack: the LLM call or transcription before it ended after the "
+                + "ack, so a turn took a slot the note could have had (exact with one LLM slot). `per_note` in "
+                + "report.json lists every note.\n");
+        sb.append("\n### Order within a number: from claimable to the LLM request\n\n"
+                + "Claimable: a text at its ack + `ATENDE_DEBOUNCE_MS`, a voice note at its transcript. *Passed*: a turn "
+                + "of another customer of the same number whose first message came later was served first (the claim "
+                + "serves numbers round robin, and within a number the conversation waiting longest; a conversation is "
+                + "skipped while its note is transcribed).\n\n"
+                + "| Phase | type | messages | claimable -> LLM request s (p50 / p95 / max) | messages passed | later turns "
+                + "served first (p50 / p95 / max) |\n|---|---|---|---|---|---|\n");
+        for (String n : names) {
+            Map<String, Object> v = (Map<String, Object>) ((Map<String, Object>) phases.get(n)).get("voice");
+            Map<String, Object> o = (Map<String, Object>) v.get("order_within_instance");
+            for (String type : List.of("text", "voice")) {
+                Map<String, Object> t = (Map<String, Object>) o.get(type);
+                if (((Number) t.get("messages")).longValue() == 0) {
+                    continue;
+                }
+                sb.append("| ").append(n).append(" | ").append(type).append(" | ").append(t.get("messages"))
+                        .append(" | ").append(p95(t.get("claimable_to_llm_request_s"))).append(" | ")
+                        .append(t.get("messages_passed_by_a_later_same_number_turn")).append(" | ")
+                        .append(p95(t.get("later_same_number_turns_served_first"))).append(" |\n");
+            }
+        }
+        sb.append("\n### CPU-bound work at once, and the slot time\n\n"
+                + "Counted at the simulators: an LLM call or a transcription is open from its arrival to just before its "
+                + "answer's last part, which lies inside the time the gateway holds its slot. The limit is the LLM slots "
+                + "(`ATENDE_LLM_PARALLEL`): a transcription takes one of them.\n\n"
+                + "| Phase | LLM slots | peak LLM calls | peak transcriptions | peak combined (ledger / live) "
+                + "| seconds above the slots | load + drain s | LLM busy s | transcription busy s | transcriptions' share "
+                + "| slot busy share | turns with a note / text only |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (String n : names) {
+            Map<String, Object> v = (Map<String, Object>) ((Map<String, Object>) phases.get(n)).get("voice");
+            Map<String, Object> f = (Map<String, Object>) v.get("in_flight_at_simulators");
+            Map<String, Object> u = (Map<String, Object>) v.get("slot_time");
+            Map<String, Object> live = (Map<String, Object>) f.get("live_peaks");
+            sb.append("| ").append(n).append(" | ").append(f.get("llm_slots")).append(" | ").append(f.get("peak_llm_calls"))
+                    .append(" | ").append(f.get("peak_transcriptions")).append(" | ").append(f.get("peak_combined"))
+                    .append(" / ").append(live == null ? "-" : live.get("combined")).append(" | ")
+                    .append(f.get("seconds_above_llm_slots")).append(" | ").append(u.get("phase_seconds_load_and_drain"))
+                    .append(" | ").append(u.get("llm_busy_s")).append(" | ").append(u.get("transcription_busy_s"))
+                    .append(" | ").append(u.get("transcription_share_of_busy")).append(" | ")
+                    .append(u.get("slot_busy_share_of_phase")).append(" | ").append(v.get("turns_with_a_voice_note"))
+                    .append(" / ").append(v.get("turns_text_only")).append(" |\n");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String p95(Object summary) {
+        if (!(summary instanceof Map<?, ?> m)) {
+            return "-";
+        }
+        return m.get("p50") + " / " + m.get("p95") + " / " + m.get("max");
     }
 
     private static String trio(Map<String, Object> s) {

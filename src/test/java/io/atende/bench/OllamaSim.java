@@ -82,34 +82,53 @@ final class OllamaSim implements AutoCloseable {
                 proxy(ex, body, arrival, markers, promptTokens);
                 return;
             }
-            // Ollama's scheduler queue: beyond OLLAMA_MAX_QUEUE waiting requests it answers 503.
-            if (waiting.incrementAndGet() > cfg.llmMaxQueue) {
-                waiting.decrementAndGet();
-                rejected503.incrementAndGet();
-                write(ex, 503, "{\"error\":\"" + BUSY + "\"}");
-                ledger.recordLlm(new Ledger.LlmCall(arrival, arrival, System.nanoTime(), false, markers,
-                        promptTokens, 0, 503));
-                return;
-            }
-            boolean free = slots.tryAcquire();
+            // Open at the simulator from here until just before the answer's last part (voice phase's CPU share).
+            ledger.inFlight.enter(InFlight.Kind.LLM);
+            Runnable done = once(() -> ledger.inFlight.exit(InFlight.Kind.LLM));
             try {
-                if (!free) {
-                    slots.acquireUninterruptibly();
+                // Ollama's scheduler queue: beyond OLLAMA_MAX_QUEUE waiting requests it answers 503.
+                if (waiting.incrementAndGet() > cfg.llmMaxQueue) {
+                    waiting.decrementAndGet();
+                    rejected503.incrementAndGet();
+                    long doneNs = System.nanoTime();
+                    done.run();
+                    write(ex, 503, "{\"error\":\"" + BUSY + "\"}");
+                    ledger.recordLlm(new Ledger.LlmCall(arrival, arrival, doneNs, System.nanoTime(), false, markers,
+                            promptTokens, 0, 503));
+                    return;
+                }
+                boolean free = slots.tryAcquire();
+                try {
+                    if (!free) {
+                        slots.acquireUninterruptibly();
+                    }
+                } finally {
+                    waiting.decrementAndGet();
+                }
+                long slotAt = System.nanoTime();
+                try {
+                    serve(ex, req, arrival, slotAt, free, markers, promptTokens, done);
+                } finally {
+                    slots.release();
                 }
             } finally {
-                waiting.decrementAndGet();
-            }
-            long slotAt = System.nanoTime();
-            try {
-                serve(ex, req, arrival, slotAt, free, markers, promptTokens);
-            } finally {
-                slots.release();
+                done.run();
             }
         }
     }
 
+    /** Runs {@code r} the first time it is called, never again. */
+    static Runnable once(Runnable r) {
+        java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (ran.compareAndSet(false, true)) {
+                r.run();
+            }
+        };
+    }
+
     private void serve(HttpExchange ex, JsonNode req, long arrival, long slotAt, boolean free, List<String> markers,
-                       int promptTokens) throws IOException {
+                       int promptTokens, Runnable done) throws IOException {
         int replyTokens = cfg.replyTokens;
         double c = cfg.compression;
         long promptNs = (long) (promptTokens / cfg.promptTokensPerSecond * 1e9 / c);
@@ -119,10 +138,13 @@ final class OllamaSim implements AutoCloseable {
         boolean stream = req.path("stream").asBoolean(true);
         sleepUntil(slotAt + promptNs);
         long end;
+        long doneNs;
         if (!stream) {
             sleepUntil(slotAt + promptNs + genNs);
             ObjectNode r = finalChunk(model, promptTokens, promptNs, replyTokens, genNs, System.nanoTime() - arrival);
             r.putObject("message").put("role", "assistant").put("content", text);
+            doneNs = System.nanoTime();
+            done.run();
             write(ex, 200, r.toString());
             end = System.nanoTime();
         } else {
@@ -146,11 +168,13 @@ final class OllamaSim implements AutoCloseable {
             }
             ObjectNode last = finalChunk(model, promptTokens, promptNs, replyTokens, genNs, System.nanoTime() - arrival);
             last.putObject("message").put("role", "assistant").put("content", "");
+            doneNs = System.nanoTime();
+            done.run();
             out.write((last + "\n").getBytes(StandardCharsets.UTF_8));
             out.close();
             end = System.nanoTime();
         }
-        ledger.recordLlm(new Ledger.LlmCall(arrival, slotAt, end, free, markers, promptTokens, replyTokens, 200));
+        ledger.recordLlm(new Ledger.LlmCall(arrival, slotAt, doneNs, end, free, markers, promptTokens, replyTokens, 200));
     }
 
     private void proxy(HttpExchange ex, byte[] body, long arrival, List<String> markers, int promptTokens)
@@ -177,9 +201,10 @@ final class OllamaSim implements AutoCloseable {
                 promptTokens = resp.path("prompt_eval_count").asInt(promptTokens);
                 out = resp.toString();
             }
+            long doneNs = System.nanoTime();
             write(ex, r.statusCode(), out);
-            ledger.recordLlm(new Ledger.LlmCall(arrival, arrival, System.nanoTime(), free, markers, promptTokens,
-                    replyTokens, r.statusCode()));
+            ledger.recordLlm(new Ledger.LlmCall(arrival, arrival, doneNs, System.nanoTime(), free, markers,
+                    promptTokens, replyTokens, r.statusCode()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             write(ex, 500, "{\"error\":\"interrupted\"}");
