@@ -64,27 +64,9 @@ final class Charts {
                     "End-to-end reply latency, cumulative (compressed LLM time)", "seconds", "% of messages", e2e));
         }
 
-        // voice phases: texts and voice notes apart
-        List<Svg.Series> voice = new ArrayList<>();
-        for (String phase : List.of("voice-text", "voice-mix", "voice-open-text", "voice-open-mix")) {
-            for (boolean note : new boolean[]{false, true}) {
-                List<Double> v = new ArrayList<>();
-                for (Ledger.Sent s : ledger.sentIn(phase)) {
-                    List<Long> a = ledger.answers.get(s.marker);
-                    if (s.accepted() && s.voice() == note && a != null && !a.isEmpty()) {
-                        v.add((a.stream().mapToLong(Long::longValue).min().getAsLong() - s.sentNs) / 1e9);
-                    }
-                }
-                if (!v.isEmpty()) {
-                    voice.add(cdf(phase + (note ? " voice notes" : " texts"), new Stats(v), 100));
-                }
-            }
-        }
-        if (!voice.isEmpty()) {
-            Files.writeString(out.resolve("voice-latency.svg"), Svg.lines(
-                    "Reply latency per message type, cumulative (compressed LLM and STT time)", "seconds",
-                    "% of messages", voice));
-        }
+        // voice phases: texts and voice notes apart; closed and open loop apart (their scales differ 50-fold)
+        voiceChart(out, ledger, List.of("voice-text", "voice-mix"), "voice-latency.svg", "closed loop");
+        voiceChart(out, ledger, List.of("voice-open-text", "voice-open-mix"), "voice-open-latency.svg", "open loop");
 
         Map<String, Object> fb = (Map<String, Object>) phases.get("fairness-baseline");
         Map<String, Object> ff = (Map<String, Object>) phases.get("fairness-flood");
@@ -123,6 +105,29 @@ final class Charts {
             }
             Files.writeString(out.resolve("ingest-rate.svg"), Svg.lines("Webhooks acknowledged per second (ingest flood)",
                     "seconds", "acks/s", List.of(new Svg.Series("acks/s (0.5 s buckets)", x, y))));
+        }
+    }
+
+    private static void voiceChart(Path out, Ledger ledger, List<String> phases, String file, String shape)
+            throws java.io.IOException {
+        List<Svg.Series> voice = new ArrayList<>();
+        for (String phase : phases) {
+            for (boolean note : new boolean[]{false, true}) {
+                List<Double> v = new ArrayList<>();
+                for (Ledger.Sent s : ledger.sentIn(phase)) {
+                    List<Long> a = ledger.answers.get(s.marker);
+                    if (s.accepted() && s.voice() == note && a != null && !a.isEmpty()) {
+                        v.add((a.stream().mapToLong(Long::longValue).min().getAsLong() - s.sentNs) / 1e9);
+                    }
+                }
+                if (!v.isEmpty()) {
+                    voice.add(cdf(phase + (note ? " voice notes" : " texts"), new Stats(v), 100));
+                }
+            }
+        }
+        if (!voice.isEmpty()) {
+            Files.writeString(out.resolve(file), Svg.lines("Reply latency per message type, " + shape
+                    + ", cumulative (compressed LLM and STT time)", "seconds", "% of messages", voice));
         }
     }
 

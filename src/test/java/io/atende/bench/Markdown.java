@@ -157,12 +157,14 @@ final class Markdown {
 
         voice(sb, r, phases);
         if (!real && phases.keySet().stream().allMatch(k -> k.startsWith("voice"))) {
-            sb.append("\n## Charts\n\n![memory](memory.svg)\n\n![voice reply latency](voice-latency.svg)\n");
+            sb.append("\n## Charts\n\n![memory](memory.svg)\n\n![voice reply latency, closed loop](voice-latency.svg)\n\n"
+                    + "![voice reply latency, open loop](voice-open-latency.svg)\n");
         } else if (!real) {
             sb.append("\n## Charts\n\n![memory](memory.svg)\n\n![ack latency](ack-latency.svg)\n\n"
                     + "![ingest rate](ingest-rate.svg)\n\n![reply latency](reply-latency.svg)\n\n![fairness](fairness.svg)\n");
             if (phases.keySet().stream().anyMatch(k -> k.startsWith("voice"))) {
-                sb.append("\n![voice reply latency](voice-latency.svg)\n");
+                sb.append("\n![voice reply latency, closed loop](voice-latency.svg)\n\n"
+                        + "![voice reply latency, open loop](voice-open-latency.svg)\n");
             }
         }
         sb.append("\n## Other counters\n\n- Ollama simulator 503 answers (queue full): ").append(r.get("ollama_503"))
