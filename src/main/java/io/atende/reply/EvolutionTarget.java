@@ -11,6 +11,11 @@ package io.atende.reply;
  */
 public record EvolutionTarget(String instance, boolean enabled, String baseUrl, String apiKey) {
 
+    /** An instance as a path segment of Evolution's API ({@code /message/sendText/{instance}}): names hold spaces. */
+    public static String instancePath(String instance) {
+        return java.net.URLEncoder.encode(instance, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
     @Override
     public String toString() {
         return "EvolutionTarget[" + instance + " at " + baseUrl + ", enabled=" + enabled + ", apiKey=<redacted>]";

@@ -1,7 +1,5 @@
 package io.atende.reply;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 
@@ -20,7 +18,7 @@ public record OutboundMessage(long id, long conversationId, String instance, Str
 
     /** The instance as a URL path segment ({@code /message/sendText/{instance}}): names may hold spaces or accents. */
     public String instancePath() {
-        return URLEncoder.encode(instance, StandardCharsets.UTF_8).replace("+", "%20");
+        return EvolutionTarget.instancePath(instance);
     }
 
     /** Reads a part from columns 1 to 8 in the order of {@link #SELECT_PENDING}. */

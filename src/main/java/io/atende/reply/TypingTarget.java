@@ -2,8 +2,6 @@ package io.atende.reply;
 
 import io.atende.support.LogMask;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * One conversation that is shown "digitando…" while the model writes its answer: where its next {@code composing}
@@ -22,7 +20,7 @@ public record TypingTarget(long conversationId, String instance, String contactJ
 
     /** The instance as a URL path segment ({@code /chat/sendPresence/{instance}}): names may hold spaces or accents. */
     public String instancePath() {
-        return URLEncoder.encode(instance, StandardCharsets.UTF_8).replace("+", "%20");
+        return EvolutionTarget.instancePath(instance);
     }
 
     /** Never the whole number: this record may reach a log line or an exchange dump. */

@@ -15,7 +15,7 @@ public record VoiceNote(long messageId, long conversationId, String instance, St
 
     /** The instance as a URL path segment. */
     public String instancePath() {
-        return java.net.URLEncoder.encode(instance, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+        return io.atende.reply.EvolutionTarget.instancePath(instance);
     }
 
     @Override

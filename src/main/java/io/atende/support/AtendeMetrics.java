@@ -96,12 +96,8 @@ public final class AtendeMetrics {
 
     /** atende_stt_request_seconds{outcome}: one transcription, from fetching the audio to the transcript. */
     public void transcription(Duration took, boolean ok) {
-        Timer.builder("atende.stt.request")
-                .description("Duration of voice-note transcriptions (audio download and speech to text)")
-                .tag("outcome", ok ? "success" : "failure")
-                .publishPercentileHistogram()
-                .register(registry)
-                .record(took);
+        outcomeTimer("atende.stt.request", "Duration of voice-note transcriptions (audio download and speech to text)",
+                took, ok);
     }
 
     /** atende_typing_total{instance,outcome}: one "digitando…" presence to Evolution - sent, failed or unreachable. */
@@ -112,12 +108,7 @@ public final class AtendeMetrics {
 
     /** atende_llm_request_seconds{outcome}: one LLM call, success or failure. */
     public void llmCall(Duration took, boolean ok) {
-        Timer.builder("atende.llm.request")
-                .description("Duration of LLM chat calls")
-                .tag("outcome", ok ? "success" : "failure")
-                .publishPercentileHistogram()
-                .register(registry)
-                .record(took);
+        outcomeTimer("atende.llm.request", "Duration of LLM chat calls", took, ok);
     }
 
     /** atende_llm_first_token_seconds: from sending the request to the first streamed piece of the answer. */
@@ -228,5 +219,15 @@ public final class AtendeMetrics {
 
     public void deadLetterReplayed() {
         openDeadLetters.updateAndGet(n -> Math.max(0, n - 1));
+    }
+
+    /** A histogram of one kind of call, tagged {@code outcome} success or failure. */
+    private void outcomeTimer(String name, String description, Duration took, boolean ok) {
+        Timer.builder(name)
+                .description(description)
+                .tag("outcome", ok ? "success" : "failure")
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(took);
     }
 }
