@@ -22,6 +22,10 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class AtendeMetrics {
 
+    /** The largest LLM or transcription call the histograms resolve: a whole prompt uncached on a slow CPU. */
+    static final Duration SLOW_CALL_MAX = Duration.ofMinutes(10);
+
+
     private final MeterRegistry registry;
     private final AtomicLong openDeadLetters = new AtomicLong();
     private final AtomicInteger llmInflight = new AtomicInteger();
@@ -116,6 +120,7 @@ public final class AtendeMetrics {
         Timer.builder("atende.llm.first.token")
                 .description("Time from an LLM request to its first streamed token")
                 .publishPercentileHistogram()
+                .maximumExpectedValue(SLOW_CALL_MAX)
                 .register(registry)
                 .record(took);
     }
@@ -227,6 +232,8 @@ public final class AtendeMetrics {
                 .description(description)
                 .tag("outcome", ok ? "success" : "failure")
                 .publishPercentileHistogram()
+                // on a CPU host one call takes tens of seconds: the default buckets stop at 30 s
+                .maximumExpectedValue(SLOW_CALL_MAX)
                 .register(registry)
                 .record(took);
     }

@@ -19,13 +19,17 @@ public class SupportConfiguration implements CamelConfiguration {
     @BindToRegistry(value = "atendeMetrics", lazy = true)
     public AtendeMetrics atendeMetrics(@BeanInject("metricsRegistry") MeterRegistry meters,
                                        @PropertyInject("atende.busy-notice.seconds") int busyNoticeSeconds,
-                                       @PropertyInject("atende.metrics.reply-alert-seconds") int replyAlertSeconds) {
+                                       @PropertyInject("atende.metrics.reply-alert-seconds") int replyAlertSeconds,
+                                       @PropertyInject("atende.metrics.first-token-alert-seconds")
+                                       int firstTokenAlertSeconds) {
         new ProcessMemoryMetrics().bindTo(meters);
         AtendeMetrics metrics = new AtendeMetrics(meters);
         metrics.setting("busy_notice_seconds", busyNoticeSeconds,
                 "ATENDE_BUSY_NOTICE_S: estimated wait above which a customer is told the queue is long");
         metrics.setting("reply_alert_seconds", replyAlertSeconds,
                 "ATENDE_REPLY_ALERT_S: reply time (p95) above which the AtendeSlowReplies alert fires");
+        metrics.setting("first_token_alert_seconds", firstTokenAlertSeconds,
+                "ATENDE_FIRST_TOKEN_ALERT_S: LLM time to first token (p95) above which AtendeLlmFirstTokenSlow fires");
         return metrics;
     }
 

@@ -118,6 +118,13 @@ class ObservabilityE2ETest {
                 .isPositive()
                 .isLessThan(afterTraffic.sum("atende_llm_request_seconds_sum", "outcome", "success"));
         assertThat(afterTraffic.has("atende_llm_first_token_seconds_bucket", "le", "+Inf")).isTrue();
+        // a CPU host's first tokens (tens of seconds) fall in finite buckets, not only in +Inf past 30 s
+        assertThat(afterTraffic.matching("atende_llm_first_token_seconds_bucket").stream()
+                .map(s -> s.labels().get("le")).filter(le -> !le.equals("+Inf")).mapToDouble(Double::parseDouble)
+                .max().orElse(0)).isGreaterThanOrEqualTo(300.0);
+        assertThat(afterTraffic.matching("atende_llm_request_seconds_bucket").stream()
+                .map(s -> s.labels().get("le")).filter(le -> !le.equals("+Inf")).mapToDouble(Double::parseDouble)
+                .max().orElse(0)).isGreaterThanOrEqualTo(300.0);
         assertThat(afterTraffic.sum("atende_llm_tokens_total", "kind", "input")).isPositive();
         assertThat(afterTraffic.sum("atende_llm_tokens_total", "kind", "output")).isPositive();
         assertThat(afterTraffic.sum("atende_llm_inflight")).isZero();
@@ -135,6 +142,7 @@ class ObservabilityE2ETest {
         assertThat(afterTraffic.sum("atende_backlog", "instance", SHOP)).isZero();
         assertThat(afterTraffic.sum("atende_config_busy_notice_seconds")).isEqualTo(60.0);
         assertThat(afterTraffic.sum("atende_config_reply_alert_seconds")).isEqualTo(180.0);
+        assertThat(afterTraffic.sum("atende_config_first_token_alert_seconds")).isEqualTo(60.0);
     }
 
     @Test
