@@ -6,8 +6,9 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 
 /**
- * The LangChain4j model for one server of the configured provider, streaming or not. Every model writes its request
- * and reads its answer on the calling route's thread ({@link BlockingHttpClient}).
+ * The client for one server of the configured provider, streaming or not: a LangChain4j chat model, or for Mistral on
+ * Ollama the raw {@code /api/generate} call ({@code ATENDE_PROMPT_TEMPLATE}, {@link LlmSettings.PromptTemplate}).
+ * Every client writes its request and reads its answer on the calling route's thread ({@link BlockingHttpClient}).
  */
 final class LlmModels {
 
@@ -16,14 +17,23 @@ final class LlmModels {
 
     static LlmClient client(LlmSettings s, String baseUrl) {
         return switch (s.provider()) {
-            case LlmSettings.OLLAMA -> s.stream()
-                    ? new StreamingLlm(ollamaStreaming(s, baseUrl), s.timeout(), RequestParameters.ollama(s.numCtx()))
-                    : new BlockingLlm(ollama(s, baseUrl), RequestParameters.ollama(s.numCtx()));
+            case LlmSettings.OLLAMA -> switch (s.promptTemplate()) {
+                case CHAT -> ollamaChat(s, baseUrl);
+                case MISTRAL -> new OllamaGenerateLlm(s, baseUrl);
+                case AUTO -> PromptTemplates.perCall(ollamaChat(s, baseUrl), new OllamaGenerateLlm(s, baseUrl), s.model());
+            };
+            // Always the server's own chat template: LlmSettings refuses ATENDE_PROMPT_TEMPLATE=mistral here.
             case LlmSettings.OPENAI -> s.stream()
                     ? new StreamingLlm(openAiStreaming(s, baseUrl), s.timeout(), RequestParameters.openAi())
                     : new BlockingLlm(openAi(s, baseUrl), RequestParameters.openAi());
             default -> throw new IllegalArgumentException("unknown LLM provider " + s.provider());
         };
+    }
+
+    private static LlmClient ollamaChat(LlmSettings s, String baseUrl) {
+        return s.stream()
+                ? new StreamingLlm(ollamaStreaming(s, baseUrl), s.timeout(), RequestParameters.ollama(s.numCtx()))
+                : new BlockingLlm(ollama(s, baseUrl), RequestParameters.ollama(s.numCtx()));
     }
 
     private static OllamaStreamingChatModel ollamaStreaming(LlmSettings s, String baseUrl) {
