@@ -134,6 +134,32 @@ class WebhookToReplyE2ETest {
         assertThat(operator.body()).contains("\"reason\":\"from_me\"");
     }
 
+    /**
+     * With the default ATENDE_PROMPT_TEMPLATE=auto and model {@code mistral}, the gateway sends its own raw prompt, and
+     * a conversation's next prompt starts with the previous one and the model's answer: what Ollama keeps cached.
+     */
+    @Test
+    void aSecondTurnsRawPromptExtendsTheFirstPromptAndItsAnswer() {
+        String inst = newInstance();
+        String first = "primeira " + UUID.randomUUID();
+        String second = "segunda " + UUID.randomUUID();
+        webhook(Payloads.fixture("01-text-conversation.json").instance(inst).id(newId()).text(first).json());
+        awaitSent(inst, 1);
+        webhook(Payloads.fixture("01-text-conversation.json").instance(inst).id(newId()).text(second).json());
+        awaitSent(inst, 2);
+
+        OllamaFixture.ChatCall one = callsMentioning(first).get(0);
+        OllamaFixture.ChatCall two = callsMentioning(second).get(0);
+        assertThat(List.of(one, two)).allSatisfy(c -> {
+            assertThat(c.path()).isEqualTo(OllamaFixture.GENERATE);
+            assertThat(c.raw()).isTrue();
+            assertThat(c.prompt()).startsWith("[INST] ").endsWith("[/INST]").doesNotContain("<s>");
+        });
+        assertThat(one.prompt()).endsWith("\n\n" + first + "[/INST]");
+        assertThat(two.prompt()).startsWith(one.prompt() + " Resposta: " + first + "</s>[INST] ")
+                .endsWith(second + "[/INST]");
+    }
+
     @Test
     void redeliveredWebhookIsAcknowledgedAndProducesNothing() {
         String inst = newInstance();
