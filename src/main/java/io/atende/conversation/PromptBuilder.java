@@ -108,11 +108,29 @@ public final class PromptBuilder {
      */
     public List<ChatMessage> build(String systemPrompt, int reservedForReply, List<HistoryTurn> history,
                                    List<String> pendingTexts) {
+        return build(systemPrompt, reservedForReply, history, pendingTexts, 1);
+    }
+
+    /**
+     * As {@link #build(String, int, List, List)}, trimming the history in whole blocks: when it does not all fit, the
+     * oldest entries of {@code history} as given (before runs of one role are merged) are dropped
+     * {@code historyBlock} at a time, counted from its start, until the rest fits; then the usual rules apply
+     * (leading assistant turns dropped, a trailing user turn merged with the pending messages). The prompt then keeps
+     * its first history message while the conversation grows, until a whole further block must go, so the server's
+     * cached prefix of the previous prompt stays usable. 1 is turn by turn.
+     *
+     * @param history      earlier turns, oldest first, starting at a block boundary of the caller's
+     * @param historyBlock history entries dropped together, at least 1
+     */
+    public List<ChatMessage> build(String systemPrompt, int reservedForReply, List<HistoryTurn> history,
+                                   List<String> pendingTexts, int historyBlock) {
         if (systemPrompt == null || systemPrompt.isBlank()) {
             throw new IllegalArgumentException("systemPrompt must not be blank");
         }
+        if (historyBlock < 1) {
+            throw new IllegalArgumentException("historyBlock must be at least 1: " + historyBlock);
+        }
         String pending = joinPending(pendingTexts);
-        List<HistoryTurn> turns = normalize(history);
         int budget = numCtx - Math.max(0, Math.min(reservedForReply, numCtx - 2 * estimateTokens(2)));
 
         // The system prompt and the customer's question are never dropped, only shortened, and only when they
@@ -128,6 +146,34 @@ public final class PromptBuilder {
             }
         }
 
+        List<HistoryTurn> turns = normalize(history);
+        int start = firstKept(turns, system, pending, budget);
+        if (historyBlock > 1 && start > 0) {
+            List<HistoryTurn> raw = history;
+            int from = 0;
+            do {
+                from = Math.min(raw.size(), from + historyBlock);
+                turns = normalize(raw.subList(from, raw.size()));
+                start = firstKept(turns, system, pending, budget);
+            } while (start > 0 && from < raw.size());
+        }
+
+        int n = turns.size();
+        boolean userTail = n > 0 && turns.get(n - 1).role() == HistoryTurn.Role.USER;
+        int tail = userTail ? n - 1 : n;
+        String finalWithTail = userTail ? turns.get(tail).text() + "\n" + pending : pending;
+        ArrayList<ChatMessage> messages = new ArrayList<>(n - start + 2);
+        messages.add(SystemMessage.from(system));
+        for (int i = start; i < tail; i++) {
+            HistoryTurn turn = turns.get(i);
+            messages.add(turn.role() == HistoryTurn.Role.USER ? UserMessage.from(turn.text()) : AiMessage.from(turn.text()));
+        }
+        messages.add(UserMessage.from(start <= tail && userTail ? finalWithTail : pending));
+        return messages;
+    }
+
+    /** The index of the first of {@code turns} kept when the oldest are dropped turn by turn until the prompt fits. */
+    private int firstKept(List<HistoryTurn> turns, String system, String pending, int budget) {
         // A trailing USER turn (an earlier message that got no answer) is sent in the same user message as the
         // pending ones, so user and assistant keep alternating.
         int n = turns.size();
@@ -154,15 +200,7 @@ public final class PromptBuilder {
                 start++;
             } while (start < n && turns.get(start).role() == HistoryTurn.Role.ASSISTANT);
         }
-
-        ArrayList<ChatMessage> messages = new ArrayList<>(n - start + 2);
-        messages.add(SystemMessage.from(system));
-        for (int i = start; i < tail; i++) {
-            HistoryTurn turn = turns.get(i);
-            messages.add(turn.role() == HistoryTurn.Role.USER ? UserMessage.from(turn.text()) : AiMessage.from(turn.text()));
-        }
-        messages.add(UserMessage.from(start <= tail && userTail ? finalWithTail : pending));
-        return messages;
+        return start;
     }
 
     private String joinPending(List<String> pendingTexts) {

@@ -286,4 +286,89 @@ class PromptBuilderTest {
         assertThatThrownBy(() -> builder.build(List.of(), List.of(" ", "\n"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> builder.build(List.of(), null)).isInstanceOf(NullPointerException.class);
     }
+
+    // ---------------------------------------------------------------- history trimmed in blocks
+
+    /** A budget of about a dozen history messages of this size: a long conversation must be trimmed. */
+    private static PromptBuilder tight() {
+        return new PromptBuilder(SYSTEM, 300, 100, 2000, 3.0);
+    }
+
+    /** The first history message of each prompt of a conversation growing by one exchange per turn. */
+    private static List<String> firstHistoryMessages(PromptBuilder builder, int block, int exchanges) {
+        List<HistoryTurn> history = new ArrayList<>();
+        List<String> firsts = new ArrayList<>();
+        for (int k = 1; k <= exchanges; k++) {
+            List<ChatMessage> prompt = builder.build(SYSTEM, 100, history, List.of("pergunta número " + k + " do cliente"),
+                    block);
+            firsts.add(prompt.size() > 2 ? text(prompt.get(1)) : "");
+            history.add(user("pergunta número " + k + " do cliente"));
+            history.add(assistant("resposta número " + k + " da padaria"));
+        }
+        return firsts;
+    }
+
+    /** The turns (indexes) whose prompt opens its history with another message than the turn before. */
+    private static List<Integer> changes(List<String> firsts) {
+        List<Integer> at = new ArrayList<>();
+        for (int k = 1; k < firsts.size(); k++) {
+            if (!firsts.get(k - 1).isEmpty() && !firsts.get(k).equals(firsts.get(k - 1))) {
+                at.add(k);
+            }
+        }
+        return at;
+    }
+
+    @Test
+    void blocksOfFourKeepTheFirstHistoryMessageForFourHistoryEntries() {
+        List<Integer> changes = changes(firstHistoryMessages(tight(), 4, 40));
+        assertThat(changes).as("the history was trimmed at all").hasSizeGreaterThan(5);
+        // Each turn adds two history entries (question and answer): four entries are two turns.
+        for (int i = 1; i < changes.size(); i++) {
+            assertThat(changes.get(i) - changes.get(i - 1)).as("turns between changes of the start: %s", changes)
+                    .isGreaterThanOrEqualTo(2);
+        }
+        assertThat(firstHistoryMessages(tight(), 4, 40)).allSatisfy(f -> assertThat(f).doesNotStartWith("resposta"));
+    }
+
+    @Test
+    void blocksOfOneTrimTurnByTurnAsBefore() {
+        PromptBuilder b = tight();
+        List<HistoryTurn> history = new ArrayList<>();
+        for (int k = 1; k <= 40; k++) {
+            List<String> pending = List.of("pergunta número " + k + " do cliente");
+            assertThat(b.build(SYSTEM, 100, history, pending, 1)).isEqualTo(b.build(SYSTEM, 100, history, pending));
+            history.add(user("pergunta número " + k + " do cliente"));
+            history.add(assistant("resposta número " + k + " da padaria"));
+        }
+        // Once the budget is full, every turn moves the start.
+        List<Integer> changes = changes(firstHistoryMessages(b, 1, 40));
+        int full = changes.get(0);
+        assertThat(changes).containsExactlyElementsOf(java.util.stream.IntStream.range(full, 40).boxed().toList());
+    }
+
+    @Test
+    void aBlockThatEndsInsideAnExchangeStillOpensWithTheUser() {
+        List<HistoryTurn> history = new ArrayList<>();
+        for (int k = 1; k <= 30; k++) {
+            history.add(user("pergunta número " + k + " do cliente"));
+            history.add(assistant("resposta número " + k + " da padaria"));
+        }
+        List<ChatMessage> prompt = tight().build(SYSTEM, 100, history, List.of("mais uma"), 3);
+        assertThat(prompt.get(1)).isInstanceOf(UserMessage.class);
+        assertThat(tight().estimateTokens(prompt)).isLessThanOrEqualTo(200);
+        // Dropped three at a time from the start: the cut falls at entry 3k, and an answer opening it is dropped too.
+        int firstKept = Integer.parseInt(text(prompt.get(1)).replaceAll("\\D", ""));
+        assertThat((2 * (firstKept - 1)) % 3 == 0 || (2 * (firstKept - 1) - 1) % 3 == 0).isTrue();
+    }
+
+    @Test
+    void blocksApplyOnlyWhenTheHistoryMustBeTrimmed() {
+        List<HistoryTurn> history = List.of(user("oi"), assistant("olá"), user("tudo bem?"));
+        assertThat(roomy().build(SYSTEM, 512, history, List.of("e aí"), 4))
+                .isEqualTo(roomy().build(SYSTEM, 512, history, List.of("e aí")));
+        assertThatThrownBy(() -> roomy().build(SYSTEM, 512, history, List.of("e aí"), 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(roomy().build(SYSTEM, 512, null, List.of("e aí"), 4)).hasSize(2);
+    }
 }
