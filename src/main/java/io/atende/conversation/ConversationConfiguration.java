@@ -1,6 +1,7 @@
 package io.atende.conversation;
 
 import io.atende.llm.LlmCapacity;
+import io.atende.llm.LlmSlots;
 import io.atende.profile.InstanceProfiles;
 import io.atende.reply.ReplySplitter;
 import io.atende.store.Transactions;
@@ -38,7 +39,8 @@ public class ConversationConfiguration implements CamelConfiguration {
      * trusted for one poll period at most.
      */
     @BindToRegistry(value = "conversationQueue", lazy = true)
-    public ConversationQueue conversationQueue(Transactions tx, LlmCapacity llm, ConversationQueue.Lease lease,
+    public ConversationQueue conversationQueue(Transactions tx, LlmCapacity llm, LlmSlots llmSlots,
+                                               ConversationQueue.Lease lease,
                                                AtendeMetrics metrics, InstanceProfiles profiles,
                                                @PropertyInject("atende.debounce-ms") int debounceMs,
                                                @PropertyInject("atende.debounce-max-ms") int debounceMaxMs,
@@ -47,6 +49,9 @@ public class ConversationConfiguration implements CamelConfiguration {
                                                @PropertyInject(value = "atende.llm.fallback-text", defaultValue = "") String fallback,
                                                @PropertyInject("atende.llm.answer-after-recovery") boolean answerAfterRecovery,
                                                @PropertyInject("atende.history.turns") int historyTurns,
+                                               @PropertyInject("atende.history.block") int historyBlock,
+                                               @PropertyInject("atende.cache-affinity.enabled") boolean cacheAffinity,
+                                               @PropertyInject("atende.cache-affinity.max-wait-s") double affinityMaxWaitS,
                                                @PropertyInject("atende.dispatch.poll-ms") int pollMs,
                                                @PropertyInject(value = "atende.stt.url", defaultValue = "") String sttUrl,
                                                @PropertyInject("atende.stt.parallel") int sttParallel) {
@@ -54,12 +59,21 @@ public class ConversationConfiguration implements CamelConfiguration {
         ReplySplitter.of(profiles.defaults().talk().split());
         ConversationQueue queue = new ConversationQueue(tx, new ConversationQueue.Settings(
                 Duration.ofMillis(debounceMs), Duration.ofMillis(debounceMaxMs), Duration.ofMillis(retryBaseMs),
-                Duration.ofMillis(retryMaxMs), fallback, answerAfterRecovery, historyTurns),
+                Duration.ofMillis(retryMaxMs), fallback, answerAfterRecovery, historyTurns, historyBlock),
                 instance -> ReplySplitter.of(profiles.of(instance).split()), llm::slotsNow, lease);
         queue.observeWaits(metrics::waited);
         queue.fallbackTexts(instance -> profiles.of(instance).texts().fallback());
         queue.trustFullFor(Duration.ofMillis(pollMs));
         queue.transcriptionsMayTake(sttUrl.isBlank() ? 0 : sttParallel);
+        if (affinityMaxWaitS < 0) {
+            throw new IllegalArgumentException("ATENDE_CACHE_AFFINITY_MAX_WAIT_S must not be negative");
+        }
+        // decimals allowed: the benchmark compresses time
+        Duration maxWait = Duration.ofMillis(Math.round(affinityMaxWaitS * 1000));
+        queue.cacheAffinity(llmSlots, cacheAffinity ? maxWait : Duration.ZERO);
+        queue.observeAffinity(metrics::cacheAffinity);
+        LOG.info("Cache affinity: {}; history in blocks of {} (0: half the window)",
+                cacheAffinity && !maxWait.isZero() ? "on, bounded by " + affinityMaxWaitS + " s" : "off", historyBlock);
         return queue;
     }
 

@@ -1,6 +1,7 @@
 package io.atende.conversation;
 
 import io.atende.llm.LlmAnswer;
+import io.atende.llm.LlmSlots;
 import io.atende.reply.Notices;
 import io.atende.reply.OutboundMessage;
 import io.atende.reply.ReplySplitter;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -41,14 +43,26 @@ public final class ConversationQueue {
      * @param fallbackText        sent at once when the LLM fails (once per wait); blank: none
      * @param answerAfterRecovery keep failed turns pending and answer them when the LLM is back (else: fallback only)
      * @param historyTurns        earlier messages (customer texts and answers) each claimed turn carries for the prompt
+     * @param historyBlock        the history window drops whole blocks of this many messages (ATENDE_HISTORY_BLOCK;
+     *                            0: half the window; 1: a sliding window), see {@link HistoryWindow}
      */
     public record Settings(Duration debounce, Duration debounceMax, Duration retryBase,
-                           Duration retryMax, String fallbackText, boolean answerAfterRecovery, int historyTurns) {
+                           Duration retryMax, String fallbackText, boolean answerAfterRecovery, int historyTurns,
+                           int historyBlock) {
         public Settings {
             if (historyTurns < 0) {
                 throw new IllegalArgumentException("atende.history.turns must not be negative");
             }
+            if (historyBlock < 0) {
+                throw new IllegalArgumentException("atende.history.block must not be negative");
+            }
             fallbackText = fallbackText == null ? "" : fallbackText.strip();
+        }
+
+        /** The history window in blocks of half its size (the default). */
+        public Settings(Duration debounce, Duration debounceMax, Duration retryBase, Duration retryMax,
+                        String fallbackText, boolean answerAfterRecovery, int historyTurns) {
+            this(debounce, debounceMax, retryBase, retryMax, fallbackText, answerAfterRecovery, historyTurns, 0);
         }
     }
 
@@ -60,6 +74,10 @@ public final class ConversationQueue {
     private final IntSupplier slots;
     private final Lease lease;
     private volatile int transcriptionSlots;
+    /** What this replica's LLM slots served last; null: none known, plain round robin. */
+    private volatile LlmSlots cacheSlots;
+    private volatile long affinityMaxWaitMs;
+    private volatile Consumer<String> affinityObserver = outcome -> { };
 
     /**
      * Which replica owns the work it claims, and for how long without a renewal (see V6__conversation_leases.sql).
@@ -123,7 +141,8 @@ public final class ConversationQueue {
 
     /**
      * Claims as many ready conversations as there are free LLM slots, one instance after another in round robin
-     * (the instance served least recently goes first), and inside an instance the conversation waiting longest.
+     * (the instance served least recently goes first), and inside an instance the conversation waiting longest; with
+     * cache affinity ({@link #cacheAffinity}), a free slot's own conversation or number first, within the bound.
      */
     public List<ClaimedTurn> claimReady() {
         if (knownFull()) {
@@ -161,6 +180,21 @@ public final class ConversationQueue {
         transcriptionSlots = slots;
     }
 
+    /**
+     * Prefer, for a free LLM slot of this replica, the conversation it served last, else its number (their prompts
+     * share the slot's cached prefix), while the conversation round robin would serve has been claimable for less
+     * than {@code maxWait}; zero: plain round robin (V15__cache_affinity.sql).
+     */
+    public void cacheAffinity(LlmSlots slots, Duration maxWait) {
+        this.cacheSlots = slots;
+        this.affinityMaxWaitMs = maxWait == null ? 0 : Math.max(0, maxWait.toMillis());
+    }
+
+    /** Told, for each claimed turn, how it was matched to a slot (atende_llm_cache_affinity_total{outcome}). */
+    public void observeAffinity(Consumer<String> observer) {
+        this.affinityObserver = observer;
+    }
+
     /** Trust that this JVM holds every slot for this long after a claim round (zero: always run the claim). */
     public void trustFullFor(Duration d) {
         trustFullNanos = d.toNanos();
@@ -177,31 +211,42 @@ public final class ConversationQueue {
 
     private List<ClaimedTurn> claimRound() {
         int slotsNow = slots.getAsInt();
-        // One call (V9__turn_functions.sql): the advisory lock, the free slots, each claim and its history, in one
+        LlmSlots memory = cacheSlots;
+        long maxWaitMs = memory == null || !memory.affinity() ? 0 : affinityMaxWaitMs;
+        LlmSlots.Free free = maxWaitMs > 0 ? memory.free() : LlmSlots.Free.NONE;
+        // One call (V15__cache_affinity.sql): the advisory lock, the free slots, each claim and its history, in one
         // round trip.
-        record Claim(ClaimedTurn turn, Duration waited) {
+        record Claim(ClaimedTurn turn, Duration waited, Integer slot, String affinity) {
         }
         List<Claim> claims = tx.inOneStatement(c -> Sql.query(c,
-                "select * from atende_claim_turns(?, ?, ?, ?, ?, ?, ?)",
-                rs -> new Claim(claimedTurn(rs), Duration.ofMillis(rs.getLong("waited_ms"))),
+                "select * from atende_claim_turns(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rs -> new Claim(claimedTurn(rs, settings.historyBlock()), Duration.ofMillis(rs.getLong("waited_ms")),
+                        (Integer) rs.getObject("affinity_slot"), rs.getString("affinity")),
                 slotsNow, settings.debounce().toMillis(), settings.debounceMax().toMillis(), lease.owner(),
-                lease.duration().toMillis(), settings.historyTurns(), transcriptionSlots));
+                lease.duration().toMillis(), settings.historyTurns(), transcriptionSlots,
+                free.instanceIds(), free.conversationIds(), maxWaitMs, settings.historyBlock()));
         turnsHere.addAndGet(claims.size());
         lastRoundNanos = System.nanoTime();
         List<ClaimedTurn> turns = new ArrayList<>(claims.size());
         for (Claim claim : claims) {
             waitObserver.accept(claim.turn().instance(), claim.waited());
+            affinityObserver.accept(claim.affinity());
             turns.add(claim.turn());
+        }
+        if (memory != null && !claims.isEmpty()) {
+            // each turn keeps its slot until its call starts, so the next round does not match that slot again
+            memory.assign(free, claims.stream().map(k -> new LlmSlots.Pick(k.turn().conversationId(), k.slot())).toList());
         }
         return turns;
     }
 
-    private static ClaimedTurn claimedTurn(ResultSet rs) throws SQLException {
+    private static ClaimedTurn claimedTurn(ResultSet rs, int historyBlock) throws SQLException {
         return new ClaimedTurn(rs.getLong("conversation_id"), rs.getLong("instance_id"), rs.getString("instance"),
                 rs.getString("contact_jid"), List.of((Long[]) rs.getArray("message_ids").getArray()),
                 List.of((String[]) rs.getArray("texts").getArray()),
                 HistoryTurn.fromColumns(Arrays.asList((String[]) rs.getArray("history_directions").getArray()),
-                        Arrays.asList((String[]) rs.getArray("history_texts").getArray())));
+                        Arrays.asList((String[]) rs.getArray("history_texts").getArray())),
+                HistoryWindow.block(rs.getInt("history_turns"), historyBlock));
     }
 
     /**

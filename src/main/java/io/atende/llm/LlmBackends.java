@@ -23,6 +23,10 @@ import java.util.function.Function;
  * Each call goes to the backend with the most free slots (least busy; ties go to the bigger backend), through that
  * backend's own circuit breaker ({@code <provider>-<host>:<port>}). A failed call fails over to the next backend. The
  * LLM cap handed to the durable queue is the sum of the slots of the backends whose breaker is not open.
+ * <p>
+ * A conversation sticks to the backend whose slot holds its prompt's prefix ({@link LlmSlots}): the call goes there
+ * first while that backend has a free slot and its breaker lets it through, and spills over in the order above only
+ * when it is busy or open.
  */
 public final class LlmBackends implements LlmClient {
 
@@ -97,14 +101,21 @@ public final class LlmBackends implements LlmClient {
     private final String provider;
     private final List<Backend> backends;
     private final MeterRegistry meters;
+    private final LlmSlots slotMemory;
 
-    LlmBackends(String provider, List<Backend> backends, MeterRegistry meters) {
+    LlmBackends(String provider, List<Backend> backends, MeterRegistry meters, LlmSlots slotMemory) {
         if (backends.isEmpty()) {
             throw new IllegalArgumentException("no LLM backend configured");
         }
         this.provider = provider;
         this.backends = List.copyOf(backends);
         this.meters = meters;
+        this.slotMemory = slotMemory != null ? slotMemory
+                : LlmSlots.of(backends.stream().map(Backend::spec).toList(), true);
+    }
+
+    LlmBackends(String provider, List<Backend> backends, MeterRegistry meters) {
+        this(provider, backends, meters, null);
     }
 
     /**
@@ -113,6 +124,12 @@ public final class LlmBackends implements LlmClient {
      */
     public static LlmBackends create(String provider, List<Spec> specs, Function<String, LlmClient> clients,
                                      BreakerSettings settings, MeterRegistry meters) {
+        return create(provider, specs, clients, settings, meters, null);
+    }
+
+    /** @param slotMemory what each backend's slots served last (null: a memory of its own, affinity on) */
+    public static LlmBackends create(String provider, List<Spec> specs, Function<String, LlmClient> clients,
+                                     BreakerSettings settings, MeterRegistry meters, LlmSlots slotMemory) {
         CircuitBreakerConfig config = CircuitBreakerConfig.custom()
                 .failureRateThreshold(settings.failureRatePercent())
                 .minimumNumberOfCalls(settings.minimumCalls())
@@ -142,7 +159,7 @@ public final class LlmBackends implements LlmClient {
                         .tag("backend", spec.name()).register(meters);
             }
         }
-        return new LlmBackends(provider, backends, meters);
+        return new LlmBackends(provider, backends, meters, slotMemory);
     }
 
     /**
@@ -211,16 +228,45 @@ public final class LlmBackends implements LlmClient {
         return sorted;
     }
 
+    /** What each backend's slots served last. */
+    public LlmSlots slotMemory() {
+        return slotMemory;
+    }
+
+    /**
+     * The order for this prompt: the backend holding its conversation's (else its number's) prefix first when it has a
+     * free slot and its breaker is not open, then {@link #order()}.
+     */
+    List<Backend> order(LlmPrompt.CacheKey key) {
+        List<Backend> sorted = order();
+        String preferred = slotMemory.preferredBackend(key);
+        if (preferred == null) {
+            return sorted;
+        }
+        for (int i = 0; i < sorted.size(); i++) {
+            Backend b = sorted.get(i);
+            if (b.spec().name().equals(preferred)) {
+                if (i > 0 && b.free() > 0 && b.breaker.getState() != CircuitBreaker.State.OPEN
+                        && b.breaker.getState() != CircuitBreaker.State.FORCED_OPEN) {
+                    sorted.remove(i);
+                    sorted.add(0, b);
+                }
+                break;
+            }
+        }
+        return sorted;
+    }
+
     @Override
     public LlmAnswer chat(LlmPrompt prompt) {
         RuntimeException last = null;
-        for (Backend b : order()) {
+        for (Backend b : order(prompt.cacheKey())) {
             if (!b.breaker.tryAcquirePermission()) {
                 continue;
             }
             long start = b.breaker.getCurrentTimestamp();
             b.inFlight.incrementAndGet();
-            try {
+            try (LlmSlots.Hold ignored = slotMemory.take(b.spec().name(), prompt.cacheKey())) {
                 LlmAnswer answer = b.client.chat(prompt);
                 b.breaker.onSuccess(b.breaker.getCurrentTimestamp() - start, b.breaker.getTimestampUnit());
                 count(b, "ok");

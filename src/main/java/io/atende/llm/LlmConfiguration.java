@@ -19,8 +19,8 @@ public class LlmConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(LlmConfiguration.class);
 
-    /** The LLM as this replica sees it: one client, and its capacity. */
-    record Servers(LlmClient client, LlmCapacity capacity) {
+    /** The LLM as this replica sees it: one client, its capacity, and what each of its slots served last. */
+    record Servers(LlmClient client, LlmCapacity capacity, LlmSlots slots) {
     }
 
     @BindToRegistry(value = "llmStats", lazy = true)
@@ -50,21 +50,31 @@ public class LlmConfiguration implements CamelConfiguration {
                               @PropertyInject("atende.llm.breaker.failure-rate") int failureRate,
                               @PropertyInject("atende.llm.breaker.minimum-calls") int minimumCalls,
                               @PropertyInject("atende.llm.breaker.window") int window,
-                              @PropertyInject("atende.llm.breaker.open-seconds") int openSeconds) {
+                              @PropertyInject("atende.llm.breaker.open-seconds") int openSeconds,
+                              @PropertyInject("atende.cache-affinity.enabled") boolean cacheAffinity) {
         String setting = settings.provider().toUpperCase(java.util.Locale.ROOT) + "_BASE_URLS";
         List<LlmBackends.Spec> specs = LlmBackends.parse(setting, baseUrls);
         if (specs.isEmpty()) {
             LOG.info("LLM: {} at {}, model {}, {} slot(s)", settings.provider(), baseUrl, settings.model(), parallel);
-            LlmClient one = new MeteredLlm(LlmModels.client(settings, baseUrl), metrics, stats);
-            return new Servers(one, new LlmCapacity(parallel, () -> parallel));
+            LlmSlots slots = LlmSlots.single(Math.max(1, parallel), cacheAffinity);
+            LlmClient one = slots.around(LlmSlots.SINGLE,
+                    new MeteredLlm(LlmModels.client(settings, baseUrl), metrics, stats));
+            return new Servers(one, new LlmCapacity(parallel, () -> parallel), slots);
         }
+        LlmSlots slots = LlmSlots.of(specs, cacheAffinity);
         LlmBackends backends = LlmBackends.create(settings.provider(), specs,
                 url -> new MeteredLlm(LlmModels.client(settings, url), metrics, stats),
                 new LlmBackends.BreakerSettings(failureRate, minimumCalls, window, Duration.ofSeconds(openSeconds)),
-                metrics.registry());
+                metrics.registry(), slots);
         LOG.info("LLM: {} backends of {}, model {}, {} slots in all: {}", specs.size(), settings.provider(),
                 settings.model(), backends.slots(), specs);
-        return new Servers(backends, new LlmCapacity(backends.slots(), backends::healthySlots));
+        return new Servers(backends, new LlmCapacity(backends.slots(), backends::healthySlots), slots);
+    }
+
+    /** What each LLM slot of this replica served last (the claim prefers the conversations they hold). */
+    @BindToRegistry(value = "llmSlots", lazy = true)
+    public LlmSlots llmSlots(Servers servers) {
+        return servers.slots();
     }
 
     @BindToRegistry(value = "llm", lazy = true)

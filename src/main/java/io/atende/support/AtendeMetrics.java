@@ -141,6 +141,17 @@ public final class AtendeMetrics {
         return llmInflight.get();
     }
 
+    /**
+     * atende_llm_cache_affinity_total{outcome}: one claimed turn, and why it was picked - its slot served its
+     * conversation (conversation) or its number (instance) last, plain round robin, or round robin forced by the
+     * ATENDE_CACHE_AFFINITY_MAX_WAIT_S bound over a conversation a free slot served (fairness).
+     */
+    public void cacheAffinity(String outcome) {
+        Counter.builder("atende.llm.cache.affinity")
+                .description("Claimed LLM turns by how the claim matched them to a free slot's KV cache")
+                .tag("outcome", outcome).register(registry).increment();
+    }
+
     /** atende_llm_tokens_total{kind}: input (prompt) and output (generated) tokens as the server reported them. */
     public void llmTokens(String kind, Integer count) {
         if (count != null && count > 0) {
