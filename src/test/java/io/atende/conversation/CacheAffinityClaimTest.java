@@ -1,5 +1,8 @@
 package io.atende.conversation;
 
+import io.atende.llm.LlmPrompt;
+import io.atende.llm.LlmSlots;
+import io.atende.reply.ReplySplitter;
 import io.atende.store.Sql;
 import io.atende.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
@@ -9,9 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -254,6 +261,47 @@ class CacheAffinityClaimTest {
 
         assertThat(claim("atende_claim_turns", 4, 2_000, longs(a, a, a), longs(typing, backoff, voice), 60_000, 10, 1,
                 false)).extracting(Pick::conversation).containsExactly(c1);
+    }
+
+    @Test
+    void theQueueTellsTheClaimItsFreeSlotsAndReservesEachTurnsSlot() {
+        long a = instance("a");
+        waiting("a", "a1", 30_000, 20_000);
+        long a2 = waiting("a", "a2", 20_000, 20_000);
+        long c1 = waiting("c", "c1", 10_000, 10_000);
+        servedInOrder("a");
+        AtomicLong clock = new AtomicLong();
+        LlmSlots memory = new LlmSlots(Map.of(LlmSlots.SINGLE, 2), true, Duration.ofSeconds(5), clock::get);
+        memory.take(LlmSlots.SINGLE, new LlmPrompt.CacheKey(a, a2)).close();
+        AtomicInteger cap = new AtomicInteger(1);
+        var settings = new ConversationQueue.Settings(Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(100),
+                Duration.ofSeconds(1), "", true, 4, 0);
+        ConversationQueue queue = new ConversationQueue(db.tx(), settings, name -> new ReplySplitter(20, 20), cap::get,
+                new ConversationQueue.Lease("replica-a", Duration.ofSeconds(30)));
+        queue.cacheAffinity(memory, Duration.ofSeconds(60));
+        List<String> outcomes = new ArrayList<>();
+        queue.observeAffinity(outcomes::add);
+
+        List<ClaimedTurn> first = queue.claimReady();
+        assertThat(first).extracting(ClaimedTurn::conversationId).containsExactly(a2);
+        assertThat(first.get(0).historyBlock()).as("auto: half of 4").isEqualTo(2);
+        assertThat(outcomes).containsExactly("conversation");
+        assertThat(memory.free().slots()).as("slot 0 is a2's until its call starts").extracting(LlmSlots.Slot::index)
+                .containsExactly(1);
+
+        cap.set(2);
+        assertThat(queue.claimReady()).extracting(ClaimedTurn::conversationId).containsExactly(c1);
+        assertThat(outcomes).containsExactly("conversation", "round_robin");
+        assertThat(memory.free().slots()).isEmpty();
+        try (LlmSlots.Hold hold = memory.take(LlmSlots.SINGLE, new LlmPrompt.CacheKey(instance("c"), c1))) {
+            assertThat(hold.slot().index()).isEqualTo(1);
+        }
+
+        // affinity off: the claim is told nothing
+        queue.cacheAffinity(memory, Duration.ZERO);
+        cap.set(3);
+        assertThat(queue.claimReady()).hasSize(1);
+        assertThat(outcomes).containsExactly("conversation", "round_robin", "round_robin");
     }
 
     /** A conversation with {@code total} earlier messages (alternating customer and answer), then one waiting. */
