@@ -103,23 +103,58 @@ begin
         -- free slot (same conversation first, then same number, oldest waiting first); taken while round robin's
         -- pick has been claimable for less than the bound. Same ready filter as above.
         if p_affinity_max_wait_ms > 0 and array_position(v_sconv, v_rr) is null
-           and exists (select 1 from unnest(v_sinst) s where s is not null) then
-            with ready as materialized (
+           and exists (select 1 from unnest(v_sinst) as u(iid) where u.iid is not null) then
+            -- a slot's own conversation: by primary key
+            with ready_instances as (
                 select i.id,
                        coalesce((p.profile ->> 'debounceMs')::bigint, p_debounce_ms) * interval '1 millisecond' as debounce
                   from instances i left join instance_profiles p on p.instance = i.name
                  where i.id = any(v_sinst) and coalesce((p.profile ->> 'enabled')::boolean, true))
             select c.id into v_cand
-              from conversations c join ready r on r.id = c.instance_id
-             where c.state = 'idle' and c.waiting_since is not null
+              from conversations c join ready_instances r on r.id = c.instance_id
+             where c.id = any(v_sconv)
+               and c.state = 'idle' and c.waiting_since is not null
                and (c.not_before is null or c.not_before <= now())
                and (c.last_inbound_at <= now() - r.debounce
                     or c.waiting_since <= now() - p_debounce_max_ms * interval '1 millisecond')
                and not exists (select 1 from messages t where t.conversation_id = c.id and t.status = 'transcribing')
-             order by coalesce(c.id = any(v_sconv), false) desc, c.waiting_since, c.id
-             limit 1
-             for update of c skip locked;
-            if found and v_cand <> v_rr then
+             order by c.waiting_since, c.id
+             limit 1;
+            if v_cand is null then
+                -- else a slot's number: each number's oldest ready conversation (conversations_ready_by_instance,
+                -- read in order until one passes), then the oldest of those
+                with ready_instances as (
+                    select i.id,
+                           coalesce((p.profile ->> 'debounceMs')::bigint, p_debounce_ms) * interval '1 millisecond' as debounce
+                      from instances i left join instance_profiles p on p.instance = i.name
+                     where i.id = any(v_sinst) and coalesce((p.profile ->> 'enabled')::boolean, true))
+                select x.id into v_cand
+                  from (select distinct u.iid from unnest(v_sinst) as u(iid) where u.iid is not null) s
+                       join ready_instances r on r.id = s.iid
+                       cross join lateral (
+                           select c.id, c.waiting_since
+                             from conversations c
+                            where c.instance_id = r.id
+                              and c.state = 'idle' and c.waiting_since is not null
+                              and (c.not_before is null or c.not_before <= now())
+                              and (c.last_inbound_at <= now() - r.debounce
+                                   or c.waiting_since <= now() - p_debounce_max_ms * interval '1 millisecond')
+                              and not exists (select 1 from messages t
+                                               where t.conversation_id = c.id and t.status = 'transcribing')
+                            order by c.waiting_since, c.id
+                            limit 1) x
+                 order by x.waiting_since, x.id
+                 limit 1;
+            end if;
+            if v_cand is not null and v_cand <> v_rr then
+                -- locked like round robin's pick (skip one another transaction holds); the advisory lock keeps
+                -- other claimers from changing its state meanwhile
+                perform 1 from conversations c where c.id = v_cand and c.state = 'idle' for update skip locked;
+                if not found then
+                    v_cand := null;
+                end if;
+            end if;
+            if v_cand is not null and v_cand <> v_rr then
                 if v_since > now() - p_affinity_max_wait_ms * interval '1 millisecond' then
                     v_id := v_cand;
                 else
