@@ -705,6 +705,10 @@ final class Analysis {
         report.put("phases", ph);
         report.put("notes", notes);
         report.put("loadavg_at_end", Machine.loadavg());
+        Map<String, Object> eff = llmEfficiency(ph);
+        if (eff != null) {
+            report.put("llm_efficiency", eff);
+        }
         report.put("targets", targets(ph, real));
         report.put("all_messages_including_warmups", allMessages());
         report.put("lost_replies_total", totalLost);
@@ -769,9 +773,128 @@ final class Analysis {
             t.add(target("Fairness: other instances' median wait, flood / no flood", "<= 2x",
                     String.format(Locale.ROOT, "%.2fx (%s s / %s s)", ratio, flood, base), ratio <= 2));
         }
+        Map<String, Object> eff = (Map<String, Object>) report.get("llm_efficiency");
+        if (eff != null && eff.get("new_vs_old") instanceof Map<?, ?> cmp) {
+            Object rate = cmp.get("replies_per_llm_hour_ratio");
+            t.add(target("LLM efficiency: replies per LLM-hour, new / old (same bench)", ">= 1.6x",
+                    rate + "x", rate instanceof Number n && n.doubleValue() >= 1.6));
+            Object p95 = cmp.get("p95_reply_latency_ratio");
+            t.add(target("LLM efficiency: p95 reply latency, new / old", "<= 1x (no worse)",
+                    p95 + "x (" + cmp.get("p95_reply_latency_new_s") + " s / " + cmp.get("p95_reply_latency_old_s")
+                            + " s simulated)", p95 instanceof Number n && n.doubleValue() <= 1));
+        }
+        if (eff != null) {
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) eff.get("runs")).entrySet()) {
+                Object f = ((Map<String, Object>) e.getValue()).get("flooded_neighbour_ratio");
+                if (f != null || ((Map<String, Object>) e.getValue()).containsKey("fairness")) {
+                    t.add(target("LLM efficiency: flooded-neighbour ratio, " + e.getKey() + " run", "<= 2x",
+                            f + "x", f instanceof Number n && n.doubleValue() <= 2));
+                }
+            }
+        }
         t.add(target("Lost replies (all phases)", "0", String.valueOf(totalLost), totalLost == 0));
         t.add(target("Duplicate replies (all phases)", "0", String.valueOf(totalDuplicates), totalDuplicates == 0));
         return t;
+    }
+
+    // ================================================================ llm-efficiency (issue 15)
+
+    /**
+     * Per run of the llm-efficiency phase, from the LLM simulator's prompt-cache counters, in simulated seconds:
+     * replies (LLM calls that answered messages of the phase), slot busy time as modelled (prompt evaluation of the
+     * uncached tokens plus generation), replies per LLM-hour, prompt tokens sent and evaluated per reply, cache-hit
+     * ratio (cached / sent), reply latency (customer message to the sendText carrying its answer, times the
+     * compression), and the flooded-neighbour ratio of the run's fairness sub-phases. Null when the phase did not run.
+     */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> llmEfficiency(Map<String, Object> ph) {
+        Map<String, Object> runsOut = CapacityBench.map();
+        Object cObj = notes.get("llm_efficiency_compression");
+        double c = cObj instanceof Number n ? n.doubleValue() : cfg.effCompression;
+        for (String phase : ph.keySet()) {
+            if (!phase.startsWith(LlmEfficiency.PREFIX) || phase.contains("-fair-")) {
+                continue;
+            }
+            String run = phase.substring(LlmEfficiency.PREFIX.length());
+            List<Ledger.LlmCall> calls = callsOf(phase);
+            long sentTokens = 0, evaluated = 0, cached = 0, replyTokens = 0;
+            double busy = 0, measuredBusy = 0;
+            Map<String, Integer> endpoints = new TreeMap<>();
+            List<Double> evalPerCall = new ArrayList<>();
+            for (Ledger.LlmCall call : calls) {
+                sentTokens += call.promptTokens();
+                evaluated += call.evaluatedTokens();
+                cached += call.cachedTokens();
+                replyTokens += call.replyTokens();
+                busy += Double.isNaN(call.simulatedSlotSeconds()) ? 0 : call.simulatedSlotSeconds();
+                measuredBusy += (call.doneNs() - call.slotNs()) / 1e9 * c;
+                endpoints.merge(call.endpoint(), 1, Integer::sum);
+                evalPerCall.add((double) call.evaluatedTokens());
+            }
+            List<Double> e2e = new ArrayList<>();
+            for (Ledger.Sent s : ledger.sentIn(phase)) {
+                List<Long> ans = ledger.answers.get(s.marker);
+                if (s.accepted() && ans != null && !ans.isEmpty()) {
+                    e2e.add((ans.stream().mapToLong(Long::longValue).min().getAsLong() - s.sentNs) / 1e9 * c);
+                }
+            }
+            int n = calls.size();
+            Stats lat = new Stats(e2e);
+            Map<String, Object> m = CapacityBench.map();
+            m.put("messages_answered", e2e.size());
+            m.put("replies", n);
+            m.put("llm_endpoints", endpoints);
+            m.put("slot_busy_simulated_s", Stats.r(busy));
+            m.put("slot_busy_measured_times_compression_s", Stats.r(measuredBusy));
+            m.put("replies_per_llm_hour", Stats.r(n / (busy / 3600)));
+            m.put("prompt_tokens_sent_per_reply", Stats.r(sentTokens / (double) n));
+            m.put("prompt_tokens_evaluated_per_reply", Stats.r(evaluated / (double) n));
+            m.put("prompt_tokens_evaluated_per_call", new Stats(evalPerCall).summary());
+            m.put("reply_tokens_per_reply", Stats.r(replyTokens / (double) n));
+            m.put("cache_hit_ratio", Stats.r(cached / (double) Math.max(1, sentTokens)));
+            m.put("reply_latency_p50_s", Stats.r(lat.p(50)));
+            m.put("reply_latency_p95_s", Stats.r(lat.p(95)));
+            m.put("reply_latency_simulated_s", lat.summary());
+            Map<String, Object> base = (Map<String, Object>) ph.get(phase + "-fair-base");
+            Map<String, Object> flood = (Map<String, Object>) ph.get(phase + "-fair-flood");
+            if (base != null && flood != null) {
+                Object b = base.get("wait_by_instance_s") instanceof Map<?, ?> w ? w.get("instances_1_to_n_median") : null;
+                Object f = flood.get("wait_by_instance_s") instanceof Map<?, ?> w ? w.get("instances_1_to_n_median") : null;
+                Map<String, Object> fair = CapacityBench.map();
+                fair.put("others_median_wait_base_simulated_s", b instanceof Number x ? Stats.r(x.doubleValue() * c) : null);
+                fair.put("others_median_wait_flood_simulated_s", f instanceof Number x ? Stats.r(x.doubleValue() * c) : null);
+                m.put("fairness", fair);
+                m.put("flooded_neighbour_ratio", b instanceof Number x && f instanceof Number y && x.doubleValue() > 0
+                        ? Stats.r(y.doubleValue() / x.doubleValue()) : null);
+            }
+            runsOut.put(run, m);
+        }
+        if (runsOut.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> out = CapacityBench.map();
+        out.put("compression", c);
+        out.put("chars_per_token", PromptCache.CHARS_PER_TOKEN);
+        out.put("runs", runsOut);
+        Map<String, Object> o = (Map<String, Object>) runsOut.get("old");
+        Map<String, Object> nw = (Map<String, Object>) runsOut.get("new");
+        if (o != null && nw != null) {
+            Map<String, Object> cmp = CapacityBench.map();
+            cmp.put("replies_per_llm_hour_ratio", ratio(nw.get("replies_per_llm_hour"), o.get("replies_per_llm_hour")));
+            cmp.put("prompt_tokens_evaluated_per_reply_ratio",
+                    ratio(nw.get("prompt_tokens_evaluated_per_reply"), o.get("prompt_tokens_evaluated_per_reply")));
+            cmp.put("p95_reply_latency_ratio", ratio(nw.get("reply_latency_p95_s"), o.get("reply_latency_p95_s")));
+            cmp.put("p95_reply_latency_new_s", nw.get("reply_latency_p95_s"));
+            cmp.put("p95_reply_latency_old_s", o.get("reply_latency_p95_s"));
+            cmp.put("p50_reply_latency_ratio", ratio(nw.get("reply_latency_p50_s"), o.get("reply_latency_p50_s")));
+            out.put("new_vs_old", cmp);
+        }
+        return out;
+    }
+
+    private static Object ratio(Object a, Object b) {
+        return a instanceof Number x && b instanceof Number y && y.doubleValue() > 0
+                ? Stats.r(x.doubleValue() / y.doubleValue()) : null;
     }
 
     /** The measured ingest floods: ingest, ingest-2, ingest-3... */

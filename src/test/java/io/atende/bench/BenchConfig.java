@@ -104,6 +104,42 @@ final class BenchConfig {
     /** Seed of the voice phases' customers: the text and the mix phases draw the same times and choices. */
     final long voiceSeed = i("voice-seed", 14);
 
+    // prompt-cache model of the LLM simulator (issue 15; see PromptCache)
+    /**
+     * Model Ollama's per-slot prompt cache in every phase (rendered prompt, 1 token = 4 chars, longest common prefix
+     * per slot, prompt evaluation for the rest only, replies of reply-min-tokens to reply-max-tokens). Off by default:
+     * the other phases keep their cost model (all prompt tokens evaluated, replies of reply-tokens). The llm-efficiency
+     * phase switches it on for its own runs whatever this says.
+     */
+    volatile boolean prefixCache = b("llm-prefix-cache", false);
+    /** The template the simulator renders /api/chat with: auto (mistral* -> Mistral's, else ChatML), mistral, chatml, none. */
+    final String llmTemplate = s("llm-template", "auto");
+    /** Ollama's num_ctx when a request sets none (the gateway always sends its own). */
+    final int llmDefaultNumCtx = i("llm-default-num-ctx", 4096);
+    /** Reply lengths under the cache model: a deterministic draw per prompt, capped by num_predict. */
+    final int replyMinTokens = i("reply-min-tokens", 40);
+    final int replyMaxTokens = i("reply-max-tokens", 90);
+
+    // llm-efficiency phase (issue 15; not in the default phases: -Dbench.phases=llm-efficiency)
+    /** Which gateway runs: old (today's prompt, /api/chat, no affinity, sliding history) and/or new (the defaults). */
+    final String effRuns = s("eff-runs", "old,new");
+    final double effCompression = d("eff-compression", 100);
+    final int effExchangesMin = i("eff-exchanges-min", 4);
+    final int effExchangesMax = i("eff-exchanges-max", 6);
+    /** Think time between a reply and the customer's next message, simulated seconds. */
+    final double effThinkMinS = d("eff-think-min-s", 20);
+    final double effThinkMaxS = d("eff-think-max-s", 90);
+    /** Each customer's first message comes at a uniform draw in [0, eff-start-spread-s) simulated seconds. */
+    final double effStartSpreadS = d("eff-start-spread-s", 600);
+    /** Length of each number's profile (persona + facts), in tokens of 4 chars. */
+    final int effProfileTokens = i("eff-profile-tokens", 600);
+    final long effSeed = i("eff-seed", 15);
+    /** Each run's fairness sub-phases (open loop, without and with a flood), real seconds each; 0 skips them. */
+    final double effFairnessSeconds = d("eff-fairness-s", 45);
+    /** Their load: this share of the run's own capacity (its median slot time in the closed loop). */
+    final double effFairnessLoad = d("eff-fairness-load", 0.4);
+    final int effFloodFactor = i("eff-flood-factor", 10);
+
     // gateway
     final String jar = s("jar", "target/atende.jar");
     final String jvmOpts = s("jvm-opts",
@@ -113,7 +149,10 @@ final class BenchConfig {
     /** How often the sampler reads the gateway's and PostgreSQL's memory and CPU from /proc (peaks use VmHWM). */
     final int sampleMillis = i("sample-ms", 1000);
     final String realOllama = realOllama();
-    /** Comma-separated subset of conversations,fairness,overhead,ingest,voice (voice is not in the default). */
+    /**
+     * Comma-separated subset of conversations,fairness,overhead,ingest,voice,llm-efficiency (voice and llm-efficiency
+     * are not in the default).
+     */
     final String phases = s("phases", "conversations,fairness,overhead,ingest");
 
     boolean runs(String phase) {

@@ -105,6 +105,10 @@ class CapacityBench {
             if (!real && cfg.runs("voice")) {
                 voiceRun(cfg, ledger, a, ollama, evolution);
             }
+            if (!real && cfg.runs("llm-efficiency")) {
+                // Runs 4 and 5 (issue 15): today's prompt against the new layout, the simulator's prompt cache on.
+                LlmEfficiency.run(cfg, ledger, a, ollama, evolution);
+            }
             a.report.put("ollama_503", ollama.rejected503.get());
             a.report.put("evolution_rejected", evolution.rejected.get());
         }
@@ -302,7 +306,7 @@ class CapacityBench {
     }
 
     /** Runs {@code n} senders, each on its own thread named {@code name-k}, and waits for all of them. */
-    private static void inParallel(String name, int n, Sender sender) throws InterruptedException {
+    static void inParallel(String name, int n, Sender sender) throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             int index = k;
@@ -322,7 +326,7 @@ class CapacityBench {
     }
 
     /** A few sequential exchanges so that the JIT and the pools are warm; excluded from every figure. */
-    private static void warmUp(BenchConfig cfg, Ledger ledger, Driver driver, String phase, int messagesPerSender)
+    static void warmUp(BenchConfig cfg, Ledger ledger, Driver driver, String phase, int messagesPerSender)
             throws Exception {
         log("warm-up (excluded from the figures; the simulated LLM at drain speed)");
         double normal = cfg.compression;

@@ -48,11 +48,25 @@ final class Ledger {
     }
 
     /**
-     * One POST /api/chat the LLM simulator served. {@code doneNs}: just before the simulator wrote the answer's last
+     * One POST /api/chat or /api/generate the LLM simulator served. With the prompt-cache model: {@code promptTokens}
+     * is what was sent (the rendered prompt's tokens), {@code evaluatedTokens} what the slot evaluated,
+     * {@code cachedTokens} what it reused, {@code simulatedSlotSeconds} the modelled prompt evaluation plus generation
+     * (uncompressed), {@code slot} the slot it used. {@code doneNs}: just before the simulator wrote the answer's last
      * part (the gateway cannot have seen the call end earlier); {@code endNs}: after it wrote the last byte.
      */
     record LlmCall(long arrivalNs, long slotNs, long doneNs, long endNs, boolean slotFreeAtArrival,
-                   List<String> markers, int promptTokens, int replyTokens, int status) {
+                   List<String> markers, int promptTokens, int replyTokens, int status, int evaluatedTokens,
+                   int cachedTokens, double simulatedSlotSeconds, int slot, String endpoint) {
+
+        /**
+         * A call without the prompt-cache model: every prompt token evaluated, none cached; the slot time is not
+         * modelled apart (NaN), slot -1.
+         */
+        LlmCall(long arrivalNs, long slotNs, long doneNs, long endNs, boolean slotFreeAtArrival, List<String> markers,
+                int promptTokens, int replyTokens, int status) {
+            this(arrivalNs, slotNs, doneNs, endNs, slotFreeAtArrival, markers, promptTokens, replyTokens, status,
+                    promptTokens, 0, Double.NaN, -1, "chat");
+        }
     }
 
     /**

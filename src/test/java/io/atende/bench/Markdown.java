@@ -156,7 +156,10 @@ final class Markdown {
         }
 
         voice(sb, r, phases);
-        if (!real && phases.keySet().stream().allMatch(k -> k.startsWith("voice"))) {
+        llmEfficiency(sb, r);
+        if (!real && phases.keySet().stream().allMatch(k -> k.startsWith(LlmEfficiency.PREFIX))) {
+            sb.append("\n## Charts\n\n![memory](memory.svg)\n");
+        } else if (!real && phases.keySet().stream().allMatch(k -> k.startsWith("voice"))) {
             sb.append("\n## Charts\n\n![memory](memory.svg)\n\n![voice reply latency, closed loop](voice-latency.svg)\n\n"
                     + "![voice reply latency, open loop](voice-open-latency.svg)\n");
         } else if (!real) {
@@ -285,6 +288,80 @@ final class Markdown {
                     .append(u.get("slot_busy_share_of_phase")).append(" | ").append(v.get("turns_with_a_voice_note"))
                     .append(" / ").append(v.get("turns_text_only")).append(" |\n");
         }
+    }
+
+    /** The llm-efficiency runs (issue 15): old and new side by side, in simulated seconds, and new / old. */
+    @SuppressWarnings("unchecked")
+    private static void llmEfficiency(StringBuilder sb, Map<String, Object> r) {
+        Map<String, Object> eff = (Map<String, Object>) r.get("llm_efficiency");
+        if (eff == null) {
+            return;
+        }
+        Map<String, Object> cfg = (Map<String, Object>) r.get("config");
+        Map<String, Object> runs = (Map<String, Object>) eff.get("runs");
+        sb.append("\n## LLM efficiency (issue 15: prompt layout and cache affinity)\n\n");
+        sb.append("The simulated Ollama models its per-slot prompt cache (`PromptCache`): the prompt rendered with the "
+                + "model's template (`mistral`: the system prompt in the last `[INST]` for `/api/chat`; raw "
+                + "`/api/generate` as given), 1 token = ").append(eff.get("chars_per_token"))
+                .append(" characters, the longest common token prefix with the slot's cache reused, the rest evaluated "
+                        + "at ").append(cfg.get("prompt-tps")).append(" tokens/s, replies of ")
+                .append(cfg.get("reply-min-tokens")).append("-").append(cfg.get("reply-max-tokens"))
+                .append(" tokens at ").append(cfg.get("gen-tps")).append(" tokens/s, ").append(cfg.get("llm-slots"))
+                .append(" slot(s). ").append(cfg.get("instances")).append(" numbers x ").append(cfg.get("customers"))
+                .append(" customers, each number with its own profile of about ").append(cfg.get("eff-profile-tokens"))
+                .append(" tokens set through the admin API; ").append(cfg.get("eff-exchanges-min")).append("-")
+                .append(cfg.get("eff-exchanges-max")).append(" exchanges per customer, think times ")
+                .append(cfg.get("eff-think-min-s")).append("-").append(cfg.get("eff-think-max-s"))
+                .append(" s, first messages spread over ").append(cfg.get("eff-start-spread-s"))
+                .append(" s. Time compressed x").append(eff.get("compression"))
+                .append(" (the simulator, the customers and the gateway's debounce, debounce max, dispatch poll and "
+                        + "affinity wait); every figure below is in **simulated** seconds. Replies per LLM-hour = "
+                        + "replies / the modelled slot busy time (prompt evaluation of the uncached tokens + "
+                        + "generation). The flooded-neighbour ratio: after the closed loop, on the same gateway, an open "
+                        + "loop at ").append(cfg.get("eff-fairness-load")).append(" of the run's own capacity for ")
+                .append(cfg.get("eff-fairness-s")).append(" s (real), then the same with loja-00's customers sending ")
+                .append(cfg.get("eff-flood-factor")).append(" times faster: the other numbers' median wait "
+                        + "(claimable -> LLM request) with the flood over without.\n\n");
+        sb.append("| | ").append(String.join(" | ", runs.keySet())).append(" |\n|---|")
+                .append("---|".repeat(runs.size())).append("\n");
+        String[][] rows = {
+                {"LLM endpoint calls", "llm_endpoints"},
+                {"messages answered", "messages_answered"},
+                {"replies (LLM calls)", "replies"},
+                {"slot busy, simulated s (modelled)", "slot_busy_simulated_s"},
+                {"slot busy, measured x compression s", "slot_busy_measured_times_compression_s"},
+                {"**replies per LLM-hour**", "replies_per_llm_hour"},
+                {"prompt tokens sent per reply", "prompt_tokens_sent_per_reply"},
+                {"**prompt tokens evaluated per reply**", "prompt_tokens_evaluated_per_reply"},
+                {"reply tokens per reply", "reply_tokens_per_reply"},
+                {"**cache-hit ratio** (cached / sent)", "cache_hit_ratio"},
+                {"**reply latency p50 s**", "reply_latency_p50_s"},
+                {"**reply latency p95 s**", "reply_latency_p95_s"},
+                {"**flooded-neighbour ratio**", "flooded_neighbour_ratio"}};
+        for (String[] row : rows) {
+            sb.append("| ").append(row[0]).append(" |");
+            for (Object run : runs.values()) {
+                sb.append(" ").append(((Map<String, Object>) run).get(row[1])).append(" |");
+            }
+            sb.append("\n");
+        }
+        sb.append("| others' median wait without / with the flood, s |");
+        for (Object run : runs.values()) {
+            Map<String, Object> f = (Map<String, Object>) ((Map<String, Object>) run).get("fairness");
+            sb.append(" ").append(f == null ? "-" : f.get("others_median_wait_base_simulated_s") + " / "
+                    + f.get("others_median_wait_flood_simulated_s")).append(" |");
+        }
+        sb.append("\n");
+        Map<String, Object> cmp = (Map<String, Object>) eff.get("new_vs_old");
+        if (cmp != null) {
+            sb.append("\nNew / old: replies per LLM-hour **").append(cmp.get("replies_per_llm_hour_ratio"))
+                    .append("x** (target >= 1.6x), prompt tokens evaluated per reply ")
+                    .append(cmp.get("prompt_tokens_evaluated_per_reply_ratio")).append("x, p95 reply latency **")
+                    .append(cmp.get("p95_reply_latency_ratio")).append("x** (target <= 1x), p50 ")
+                    .append(cmp.get("p50_reply_latency_ratio")).append("x.\n");
+        }
+        Map<String, Object> notes = (Map<String, Object>) r.get("notes");
+        sb.append("\nGateway settings per run: `").append(notes.get("llm_efficiency_gateway_env")).append("`.\n");
     }
 
     @SuppressWarnings("unchecked")

@@ -21,11 +21,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * An Ollama {@code /api/chat} simulator with a CPU cost model: {@code parallel} slots, prompt evaluation at
+ * An Ollama {@code /api/chat} and {@code /api/generate} simulator with a CPU cost model: {@code parallel} slots, prompt evaluation at
  * {@code promptTokensPerSecond}, generation at {@code genTokensPerSecond}, replies of {@code replyTokens} tokens,
  * and Ollama's bounded queue ({@code OLLAMA_MAX_QUEUE}, default 512) answering 503 with Ollama's own message when
  * full. Every duration is divided by the time-compression factor. Speaks the documented protocol: non-streaming
  * (one JSON object) and streaming (NDJSON, metrics in the final {@code done:true} line), durations in nanoseconds.
+ *
+ * <p>With {@code llm-prefix-cache} on (the llm-efficiency phase switches it on for its own runs) it models Ollama's
+ * per-slot prompt cache instead ({@link PromptCache}): the prompt is rendered with the model's template and tokenized
+ * (1 token = 4 chars), each slot keeps its own cache, a request takes the free slot with the longest common prefix and
+ * pays prompt evaluation only for the rest, and the reply is a deterministic {@code reply-min-tokens} to
+ * {@code reply-max-tokens} tokens (capped by num_predict). Off (the default), every phase keeps the cost model it has
+ * always had: prompt tokens = the messages' characters / 4, all evaluated, replies of {@code reply-tokens}.
  *
  * <p>With a {@code realBaseUrl} it is a recording proxy in front of a real Ollama instead: the request goes
  * through unchanged, and the markers of the answered messages are appended to the real model's reply (so lost
@@ -44,11 +51,14 @@ final class OllamaSim implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger rejected503 = new AtomicInteger();
     private final HttpClient upstream;
+    /** The slots' prompt caches (used while {@code cfg.prefixCache} is on). */
+    final PromptCache cache;
 
     OllamaSim(BenchConfig cfg, Ledger ledger) throws IOException {
         this.cfg = cfg;
         this.ledger = ledger;
         this.slots = new Semaphore(cfg.llmSlots, true);
+        this.cache = new PromptCache(cfg.llmSlots);
         this.upstream = cfg.realOllama == null ? null
                 : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         this.server = new SimServer("ollama-sim", this::handle);
@@ -66,7 +76,8 @@ final class OllamaSim implements AutoCloseable {
                 write(ex, 200, "{\"version\":\"0.12.0\"}");
                 return;
             }
-            if (!"POST".equals(ex.getRequestMethod()) || !"/api/chat".equals(path)) {
+            boolean generate = "/api/generate".equals(path);
+            if (!"POST".equals(ex.getRequestMethod()) || !("/api/chat".equals(path) || generate)) {
                 write(ex, 404, "{\"error\":\"not found\"}");
                 return;
             }
@@ -76,8 +87,19 @@ final class OllamaSim implements AutoCloseable {
                 write(ex, 400, "{\"error\":\"model is required\"}");
                 return;
             }
-            List<String> markers = pendingMarkers(req.path("messages"));
-            int promptTokens = promptTokens(req.path("messages"));
+            PromptCache.Template template = PromptCache.Template.of(cfg.llmTemplate, req.path("model").asText());
+            // Rendered only where it is used: /api/generate, and /api/chat under the cache model.
+            String rendered = generate
+                    ? (req.path("raw").asBoolean(false) ? req.path("prompt").asText("")
+                    : PromptCache.renderGenerate(template, req.path("system").asText(""), req.path("prompt").asText("")))
+                    : cfg.prefixCache ? PromptCache.renderChat(template, req.path("messages")) : null;
+            List<String> markers = generate ? Markers.in(PromptCache.lastUserTurn(template, rendered))
+                    : pendingMarkers(req.path("messages"));
+            int promptTokens = generate ? Math.max(1, rendered.length() / 4) : promptTokens(req.path("messages"));
+            if (upstream != null && generate) {
+                write(ex, 404, "{\"error\":\"the recording proxy forwards /api/chat only\"}");
+                return;
+            }
             if (upstream != null) {
                 proxy(ex, body, arrival, markers, promptTokens);
                 return;
@@ -107,7 +129,11 @@ final class OllamaSim implements AutoCloseable {
                 }
                 long slotAt = System.nanoTime();
                 try {
-                    serve(ex, req, arrival, slotAt, free, markers, promptTokens, done);
+                    if (cfg.prefixCache && rendered != null) {
+                        serveCached(ex, req, generate, template, rendered, arrival, slotAt, free, markers, done);
+                    } else {
+                        serve(ex, req, generate, arrival, slotAt, free, markers, promptTokens, done);
+                    }
                 } finally {
                     slots.release();
                 }
@@ -127,13 +153,58 @@ final class OllamaSim implements AutoCloseable {
         };
     }
 
-    private void serve(HttpExchange ex, JsonNode req, long arrival, long slotAt, boolean free, List<String> markers,
-                       int promptTokens, Runnable done) throws IOException {
+    private void serve(HttpExchange ex, JsonNode req, boolean generate, long arrival, long slotAt, boolean free,
+                       List<String> markers, int promptTokens, Runnable done) throws IOException {
         int replyTokens = cfg.replyTokens;
         double c = cfg.compression;
         long promptNs = (long) (promptTokens / cfg.promptTokensPerSecond * 1e9 / c);
         long genNs = (long) (replyTokens / cfg.genTokensPerSecond * 1e9 / c);
         String text = replyText(replyTokens, markers);
+        long[] times = answer(ex, req, generate, text, slotAt, promptNs, genNs, promptTokens, replyTokens, arrival, done);
+        ledger.recordLlm(new Ledger.LlmCall(arrival, slotAt, times[0], times[1], free, markers, promptTokens, replyTokens, 200));
+    }
+
+    /**
+     * The cache model: the rendered prompt against the slots' caches (the semaphore guarantees a free slot), prompt
+     * evaluation for the uncached rest only, a reply of a deterministic length, then prompt + answer in the slot.
+     */
+    private void serveCached(HttpExchange ex, JsonNode req, boolean generate, PromptCache.Template template,
+                             String rendered, long arrival, long slotAt, boolean free, List<String> markers,
+                             Runnable done) throws IOException {
+        JsonNode opts = req.path("options");
+        int numCtx = opts.path("num_ctx").asInt(cfg.llmDefaultNumCtx);
+        int numKeep = opts.path("num_keep").asInt(4);
+        int numPredict = opts.path("num_predict").asInt(-1);
+        PromptCache.Lease lease = cache.acquire(rendered, numCtx, numKeep);
+        String suffix = "";
+        try {
+            int want = replyLength(rendered, cfg.replyMinTokens, cfg.replyMaxTokens);
+            if (numPredict > 0) {
+                want = Math.min(want, numPredict);
+            }
+            String text = portugueseReply(want, markers, rendered.hashCode());
+            int replyTokens = PromptCache.tokens(text);
+            double c = cfg.compression;
+            double promptS = lease.evaluatedTokens() / cfg.promptTokensPerSecond;
+            double genS = replyTokens / cfg.genTokensPerSecond;
+            long promptNs = (long) (promptS * 1e9 / c);
+            long genNs = (long) (genS * 1e9 / c);
+            long[] times = answer(ex, req, generate, text, slotAt, promptNs, genNs, lease.evaluatedTokens(), replyTokens,
+                    arrival, done);
+            suffix = PromptCache.answerSuffix(template, text);
+            ledger.recordLlm(new Ledger.LlmCall(arrival, slotAt, times[0], times[1], free, markers, lease.sentTokens(),
+                    replyTokens, 200, lease.evaluatedTokens(), lease.cachedTokens(), promptS + genS, lease.slot(),
+                    generate ? "generate" : "chat"));
+        } finally {
+            cache.release(lease, suffix, numCtx, numKeep);
+        }
+    }
+
+    /** Writes the answer (streamed or whole) on the simulator's clock; returns {doneNs, endNs}. */
+    private long[] answer(HttpExchange ex, JsonNode req, boolean generate, String text, long slotAt, long promptNs,
+                          long genNs, int promptEvalCount, int replyTokens, long arrival, Runnable done)
+            throws IOException {
+        int promptTokens = promptEvalCount;
         String model = req.path("model").asText();
         boolean stream = req.path("stream").asBoolean(true);
         sleepUntil(slotAt + promptNs);
@@ -142,7 +213,7 @@ final class OllamaSim implements AutoCloseable {
         if (!stream) {
             sleepUntil(slotAt + promptNs + genNs);
             ObjectNode r = finalChunk(model, promptTokens, promptNs, replyTokens, genNs, System.nanoTime() - arrival);
-            r.putObject("message").put("role", "assistant").put("content", text);
+            content(r, generate, text);
             doneNs = System.nanoTime();
             done.run();
             write(ex, 200, r.toString());
@@ -161,20 +232,29 @@ final class OllamaSim implements AutoCloseable {
                     piece.append(words[j]);
                 }
                 ObjectNode line = JSON.createObjectNode().put("model", model).put("created_at", Instant.now().toString());
-                line.putObject("message").put("role", "assistant").put("content", piece.toString());
+                content(line, generate, piece.toString());
                 line.put("done", false);
                 out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }
             ObjectNode last = finalChunk(model, promptTokens, promptNs, replyTokens, genNs, System.nanoTime() - arrival);
-            last.putObject("message").put("role", "assistant").put("content", "");
+            content(last, generate, "");
             doneNs = System.nanoTime();
             done.run();
             out.write((last + "\n").getBytes(StandardCharsets.UTF_8));
             out.close();
             end = System.nanoTime();
         }
-        ledger.recordLlm(new Ledger.LlmCall(arrival, slotAt, doneNs, end, free, markers, promptTokens, replyTokens, 200));
+        return new long[]{doneNs, end};
+    }
+
+    /** /api/chat carries the text in message.content, /api/generate in response. */
+    private static void content(ObjectNode node, boolean generate, String text) {
+        if (generate) {
+            node.put("response", text);
+        } else {
+            node.putObject("message").put("role", "assistant").put("content", text);
+        }
     }
 
     private void proxy(HttpExchange ex, byte[] body, long arrival, List<String> markers, int promptTokens)
@@ -259,6 +339,38 @@ final class OllamaSim implements AutoCloseable {
             sb.append(' ').append(Markers.of(m));
         }
         return sb.toString();
+    }
+
+    /** A deterministic reply length for this prompt, min to max tokens (both included). */
+    static int replyLength(String prompt, int min, int max) {
+        long h = CapacityBench.mix(prompt.hashCode(), prompt.length());
+        return min + (int) Math.floorMod(h, (long) (max - min + 1));
+    }
+
+    private static final String[] WORDS = ("Olá! Obrigado pelo contato. Nosso horário de atendimento é de segunda a "
+            + "sábado, das nove às dezoito horas. O pedido pode ser retirado na loja ou entregue no seu endereço, e o "
+            + "pagamento pode ser feito no pix, no cartão ou em dinheiro. Se precisar de mais alguma informação sobre "
+            + "prazos, trocas ou valores, é só me chamar por aqui que eu verifico com a equipe e te respondo.").split(" ");
+
+    /**
+     * A reply of about {@code tokens} tokens (4 chars each) of Portuguese text, starting at a word chosen by
+     * {@code seed}, the markers of the messages it answers at its end (inside the length when they fit).
+     */
+    static String portugueseReply(int tokens, List<String> markers, int seed) {
+        StringBuilder tail = new StringBuilder();
+        for (String m : markers) {
+            tail.append(' ').append(Markers.of(m));
+        }
+        int target = Math.max(1, tokens * PromptCache.CHARS_PER_TOKEN - tail.length());
+        StringBuilder sb = new StringBuilder();
+        for (int i = Math.floorMod(seed, WORDS.length); sb.length() < target; i = (i + 1) % WORDS.length) {
+            if (!sb.isEmpty()) {
+                sb.append(' ');
+            }
+            sb.append(WORDS[i]);
+        }
+        String body = sb.substring(0, Math.min(sb.length(), target)).strip();
+        return body + tail;
     }
 
     private static void sleepUntil(long deadlineNs) {
