@@ -351,6 +351,11 @@ final class Markdown {
             sb.append(" ").append(f == null ? "-" : f.get("others_median_wait_base_simulated_s") + " / "
                     + f.get("others_median_wait_flood_simulated_s")).append(" |");
         }
+        sb.append("\n| others' wait ratio, mean / p95 (context: the median of small waits is noisy) |");
+        for (Object run : runs.values()) {
+            Map<String, Object> f = (Map<String, Object>) ((Map<String, Object>) run).get("fairness");
+            sb.append(" ").append(f == null ? "-" : f.get("mean_ratio") + " / " + f.get("p95_ratio")).append(" |");
+        }
         sb.append("\n");
         Map<String, Object> cmp = (Map<String, Object>) eff.get("new_vs_old");
         if (cmp != null) {
