@@ -131,6 +131,7 @@ public final class DiskGrowth {
                 Path tmp = Files.createTempDirectory("atende-disk-dump-");
                 Map<String, Object> start = measure(db, pgData, "after start (schema migrated, empty)");
                 start.put("pg_dump_fc_bytes", dump(pgPort, tmp.resolve("start.dump")));
+                start.put("pg_dump_fc_z0_bytes", dump(pgPort, tmp.resolve("start-z0.dump"), "-Z0"));
 
                 long t0 = System.nanoTime();
                 Map<String, Object> load = drive(cfg, ledger, gw, conversations, concurrency);
@@ -146,6 +147,7 @@ public final class DiskGrowth {
 
                 Map<String, Object> after = measure(db, pgData, "after the conversations (autovacuum only)");
                 after.put("pg_dump_fc_bytes", dump(pgPort, tmp.resolve("after.dump")));
+                after.put("pg_dump_fc_z0_bytes", dump(pgPort, tmp.resolve("after-z0.dump"), "-Z0"));
                 after.put("messages_by_direction", rows(db, """
                         select direction, kind, status, count(*) as rows,
                                round(avg(pg_column_size(m.*))) as avg_row_bytes,
@@ -163,8 +165,9 @@ public final class DiskGrowth {
                 Map<String, Object> vacuumed = measure(db, pgData, "after VACUUM ANALYZE and CHECKPOINT");
                 report.put("snapshots", List.of(start, after, vacuumed));
                 report.put("growth", growth(start, after, vacuumed, conversations, cfg.exchanges));
-                Files.deleteIfExists(tmp.resolve("start.dump"));
-                Files.deleteIfExists(tmp.resolve("after.dump"));
+                for (String f : List.of("start.dump", "after.dump", "start-z0.dump", "after-z0.dump")) {
+                    Files.deleteIfExists(tmp.resolve(f));
+                }
                 Files.deleteIfExists(tmp);
             }
         }
@@ -351,6 +354,7 @@ public final class DiskGrowth {
         return m;
     }
 
+    @SuppressWarnings("unchecked")
     private static Map<String, Object> growth(Map<String, Object> start, Map<String, Object> after,
                                               Map<String, Object> vacuumed, int conversations, int exchanges) {
         double per1000 = 1000.0 / conversations;
@@ -387,10 +391,47 @@ public final class DiskGrowth {
             d.put("tables_total_bytes", tables);
             g.put(snap.getKey(), d);
         }
+        g.put("split_after_vacuum", split(after, (Map<String, Object>) g.get("after_vacuum"), conversations));
         long dump = num(after, "pg_dump_fc_bytes") - num(start, "pg_dump_fc_bytes");
         g.put("pg_dump_fc_bytes", dump);
         g.put("pg_dump_fc_bytes_per_1000_conversations", Math.round(dump * per1000));
+        long dumpZ0 = num(after, "pg_dump_fc_z0_bytes") - num(start, "pg_dump_fc_z0_bytes");
+        g.put("pg_dump_fc_z0_bytes", dumpZ0);
+        g.put("pg_dump_fc_z0_bytes_per_1000_conversations", Math.round(dumpZ0 * per1000));
         return g;
+    }
+
+    /**
+     * A modelled split of the growth after VACUUM: the messages table's growth shared between in and out rows in
+     * proportion to their row bytes (pg_column_size), delivery attempts charged to the out rows, the conversations
+     * table to the conversations; the small tables (instances, ...) are left out.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> split(Map<String, Object> after, Map<String, Object> growth, int conversations) {
+        Map<String, Object> tables = (Map<String, Object>) growth.get("tables_total_bytes");
+        long msgGrowth = tables.containsKey("messages") ? ((Number) tables.get("messages")).longValue() : 0;
+        long daGrowth = tables.containsKey("delivery_attempts") ? ((Number) tables.get("delivery_attempts")).longValue() : 0;
+        long convGrowth = tables.containsKey("conversations") ? ((Number) tables.get("conversations")).longValue() : 0;
+        long inRows = 0, outRows = 0, inBytes = 0, outBytes = 0;
+        for (Map<String, Object> r : (List<Map<String, Object>>) after.get("messages_by_direction")) {
+            long rows = ((Number) r.get("rows")).longValue(), bytes = ((Number) r.get("sum_row_bytes")).longValue();
+            if ("in".equals(r.get("direction"))) {
+                inRows += rows;
+                inBytes += bytes;
+            } else {
+                outRows += rows;
+                outBytes += bytes;
+            }
+        }
+        double inShare = inBytes + outBytes == 0 ? 0 : (double) inBytes / (inBytes + outBytes);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("in_rows", inRows);
+        m.put("out_rows", outRows);
+        m.put("bytes_per_in_row", inRows == 0 ? null : Math.round(msgGrowth * inShare / inRows));
+        m.put("bytes_per_out_row_with_delivery_attempts", outRows == 0 ? null
+                : Math.round((msgGrowth * (1 - inShare) + daGrowth) / outRows));
+        m.put("bytes_per_conversation_row", Math.round((double) convGrowth / conversations));
+        return m;
     }
 
     private static long rowsOf(Map<String, Object> snap, String table) {
@@ -403,9 +444,11 @@ public final class DiskGrowth {
         return ((Number) m.get(key)).longValue();
     }
 
-    private static long dump(int port, Path file) throws Exception {
-        Process p = new ProcessBuilder("pg_dump", "-Fc", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", "postgres",
-                "-d", "postgres", "-f", file.toString()).redirectErrorStream(true).start();
+    private static long dump(int port, Path file, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("pg_dump", "-Fc", "-h", "127.0.0.1", "-p", String.valueOf(port),
+                "-U", "postgres", "-d", "postgres", "-f", file.toString()));
+        cmd.addAll(List.of(extra));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException("pg_dump failed: " + outText);
@@ -498,8 +541,18 @@ public final class DiskGrowth {
                 .append(kib(al.get("database_bytes_per_exchange"))).append(" |\n");
         sb.append("| WAL generated (`pg_current_wal_lsn` difference) | ")
                 .append(mib(av.get("wal_generated_bytes_per_1000_conversations"))).append(" | | |\n");
-        sb.append("| `pg_dump -Fc` (backup), growth | **").append(mib(g.get("pg_dump_fc_bytes_per_1000_conversations")))
-                .append("** | | |\n\n");
+        sb.append("| `pg_dump -Fc` (backup), growth: the run's text (lower bound, see below) | ")
+                .append(mib(g.get("pg_dump_fc_bytes_per_1000_conversations"))).append(" | | |\n");
+        sb.append("| `pg_dump -Fc -Z0` (uncompressed: upper bound), growth | **")
+                .append(mib(g.get("pg_dump_fc_z0_bytes_per_1000_conversations"))).append("** | | |\n\n");
+        Map<String, Object> split = (Map<String, Object>) g.get("split_after_vacuum");
+        sb.append("Split (a model, after VACUUM: the messages table shared by row bytes, delivery attempts charged to "
+                + "the replies): **").append(kib(split.get("bytes_per_in_row"))).append("** per customer message (")
+                .append(split.get("in_rows")).append(" rows), **")
+                .append(kib(split.get("bytes_per_out_row_with_delivery_attempts")))
+                .append("** per outbound message with its delivery attempt (").append(split.get("out_rows"))
+                .append(" rows: reply parts and notices), ").append(kib(split.get("bytes_per_conversation_row")))
+                .append(" per conversation row.\n\n");
         sb.append("Message rows: ").append(g.get("message_rows")).append(" (customer texts in, replies out) for ")
                 .append(g.get("exchanges")).append(" exchanges. Customer texts averaged ")
                 .append(run.get("customer_text_chars_avg")).append(" characters (")
@@ -517,7 +570,7 @@ public final class DiskGrowth {
                 {"all_databases_bytes", "All databases of the cluster"}, {"base_du_bytes", "`base/` on disk (`du`)"},
                 {"pg_wal_du_bytes", "`pg_wal/` on disk (`du`)"}, {"pg_wal_files", "WAL segment files"},
                 {"data_dir_du_bytes", "Whole data directory on disk (`du`)"},
-                {"pg_dump_fc_bytes", "`pg_dump -Fc` file"}}) {
+                {"pg_dump_fc_bytes", "`pg_dump -Fc` file"}, {"pg_dump_fc_z0_bytes", "`pg_dump -Fc -Z0` file"}}) {
             sb.append("| ").append(row[1]).append(" | ");
             for (Map<String, Object> s : snaps) {
                 Object v = s.get(row[0]);
@@ -580,7 +633,12 @@ public final class DiskGrowth {
               whatever the traffic: it does not grow with the conversations. "WAL generated" is what a WAL archive or
               a streaming replica would receive (with full-page writes after each checkpoint).
             - **Backup.** The `pg_dump -Fc` growth is what each dump of `docs/operations.md`'s backup service grows by,
-              times the dumps kept (`BACKUP_RETENTION_DAYS`, 7 by default, every 6 hours: 28 dumps).
+              times the dumps kept (`BACKUP_RETENTION_DAYS`, 7 by default, every 6 hours: 28 dumps). The default dump
+              compresses with zlib, and this run's text compresses far better than real text: the simulator's reply
+              repeats one word ("resposta") and the customers' texts come from a list of 30, so the compressed figure
+              is a lower bound. The uncompressed dump (`-Z0`) is the upper bound; real WhatsApp text would land in
+              between (zlib typically shrinks natural-language text two to four times: an assumption, not measured
+              here).
             - **Reply length.** The simulator's reply is `reply-tokens` words (about 890 characters), which the gateway
               splits into two WhatsApp messages; a real 100-token reply of Mistral is nearer 400-500 characters and
               often one message. Each out row stores its part's `text`, and the first part also the model's whole
