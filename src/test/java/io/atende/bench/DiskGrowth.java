@@ -640,11 +640,15 @@ public final class DiskGrowth {
               between (zlib typically shrinks natural-language text two to four times: an assumption, not measured
               here).
             - **Reply length.** The simulator's reply is `reply-tokens` words (about 890 characters), which the gateway
-              splits into two WhatsApp messages; a real 100-token reply of Mistral is nearer 400-500 characters and
-              often one message. Each out row stores its part's `text`, and the first part also the model's whole
-              answer (`model_text`), so a reply's text is stored about twice: the per-row table below gives the
-              bytes to scale with another reply length. Every customer text and reply also carries the harness's
-              marker `[bm:dN]` (about 10 characters).
+              splits into two WhatsApp messages (`ATENDE_SPLIT_MAX_CHARS`, 600); a real 100-token reply is nearer
+              400-500 characters (an assumption: 4-5 characters per token) and then one message. Each out row stores
+              its part's `text`, and the first part also the model's whole answer (`model_text`), so a reply's text
+              is stored about twice: the message-rows table above gives the bytes to scale with another reply length.
+              Every customer text and reply also carries the harness's marker `[bm:dN]` (about 10 characters).
+            - **Dead row versions.** The messages heap holds more than its rows' live bytes (the message-rows table):
+              each row is updated a few times after its insert (status, WhatsApp id) and the old versions' space is
+              reused by later rows only after VACUUM, so a database that runs for months keeps about this ratio;
+              `VACUUM FULL` would compact it, at the cost of an exclusive lock.
             - **Busy notices** (`kind = notice`) are sent while the estimated wait exceeds `ATENDE_BUSY_NOTICE_S`; at
               the start the gateway assumes a 30 s LLM call, so the first customers get one before the measured
               (compressed) call time takes over. With a real LLM and a queue, more customers get one; each costs one
