@@ -29,7 +29,8 @@ public final class ConversationPrompt {
 
     public LlmPrompt build(ClaimedTurn turn) {
         EffectiveProfile p = profiles.apply(turn.instance());
-        return new LlmPrompt(builder.build(systemMessage(p), p.numPredict(), turn.history(), turn.texts()),
+        return new LlmPrompt(builder.build(systemMessage(p), p.numPredict(), turn.history(), turn.texts(),
+                turn.historyBlock()),
                 new LlmOptions(p.model(), p.temperature(), p.numPredict()),
                 new LlmPrompt.CacheKey(turn.instanceId(), turn.conversationId()));
     }

@@ -36,9 +36,11 @@ public class LlmConfiguration implements CamelConfiguration {
                                    @PropertyInject("atende.llm.max-reply-tokens") int maxReplyTokens,
                                    @PropertyInject("atende.llm.temperature") double temperature,
                                    @PropertyInject("atende.llm.timeout-seconds") int timeoutSeconds,
-                                   @PropertyInject("atende.llm.stream") boolean stream) {
+                                   @PropertyInject("atende.llm.stream") boolean stream,
+                                   @PropertyInject(value = "atende.llm.prompt-template", defaultValue = "auto")
+                                   String promptTemplate) {
         return new LlmSettings(provider, model, apiKey, numCtx, maxReplyTokens, temperature,
-                Duration.ofSeconds(timeoutSeconds), stream);
+                Duration.ofSeconds(timeoutSeconds), stream, LlmSettings.PromptTemplate.parse(promptTemplate));
     }
 
     /** One server with ATENDE_LLM_PARALLEL slots, or several (…_BASE_URLS) each behind its own breaker. */
