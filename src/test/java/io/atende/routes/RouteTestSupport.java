@@ -61,6 +61,15 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     static final String NEVER_MS = "3600000";
     static final String INSTANCE = "loja";
     static final String CONTACT = "5521987654321@s.whatsapp.net";
+    /**
+     * How long the seda workers (LLM turns, reply deliveries, voice notes) block on an empty queue before they look
+     * at their consumer's state again; Camel's default is 1000 ms. Each test starts and stops a context, and both
+     * wait for that: a worker started while the context is starting sleeps one poll timeout before its first poll
+     * (the first turn of a test waited ~1 s for it), and stopping waits, one seda route after the other, until each
+     * route's workers come back from their poll (~1 s per seda route, ~2 s per test with three). The tests measured
+     * 3.5-4.5 s per test method with the default.
+     */
+    static final String SEDA_POLL_MS = "20";
 
     /**
      * The HTTP port of this test's context. Set in {@link #useOverridePropertiesWithPropertiesComponent()}, which
@@ -135,6 +144,7 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
         p.put("atende.evolution.base-url", "http://127.0.0.1:1");
         p.put("atende.evolution.api-key", "chave-evolution");
         p.put("camel.main.shutdown-timeout", "5");
+        p.put("camel.component.seda.default-poll-timeout", SEDA_POLL_MS);
         UTF8_DEFAULTS.forEach(p::putIfAbsent);
         p.putAll(overrides());
         return p;

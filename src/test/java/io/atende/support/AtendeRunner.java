@@ -32,6 +32,9 @@ public final class AtendeRunner implements AutoCloseable {
         set("atende.llm.retry-max-ms", "1000");
         set("atende.db.connect-timeout-ms", "1000");
         set("camel.main.shutdown-timeout", "5");
+        // Camel's 1000 ms default: the seda workers' first poll waits that long after start, and a stop waits, one seda
+        // route after the other, for their workers to come back from a poll (~2 s per stop with three seda routes).
+        set("camel.component.seda.default-poll-timeout", "20");
     }
 
     /** PostgreSQL at this JDBC URL (user postgres, as the tests' servers run), and the data directory. */
