@@ -5,8 +5,10 @@
 --
 -- p_slot_instances / p_slot_conversations: one element per free LLM slot of the caller (parallel arrays, nulls for a
 -- slot never used), the number and the conversation it served last. p_affinity_max_wait_ms bounds the unfairness: a
--- pick departs from round robin only while the conversation round robin would serve has been claimable (past its
--- backoff and its debounce) for less than this; past it, round robin wins. 0: affinity off, exactly V14's order.
+-- pick departs from round robin only while the conversation round robin would serve has been passed over by affinity
+-- for less than this (affinity_passed_at: the first pick that passed it over); past it, round robin wins. Counting
+-- from when it became claimable instead would switch affinity off whenever the queue is longer than the bound, which
+-- is exactly when the slot's time matters most (docs/architecture.md). 0: affinity off, exactly V14's order.
 -- Each slot matches one pick at most per call. affinity_slot is the matched slot's 0-based index in those arrays (null
 -- when none), affinity why the pick was made: conversation, instance, round_robin, or fairness (the bound made round
 -- robin pass over a conversation that matched a slot).
@@ -18,6 +20,8 @@
 -- The same formula is in io.atende.conversation.HistoryWindow.
 
 -- The ready conversations of the numbers matching a slot, read through this index instead of the whole backlog.
+alter table conversations add column affinity_passed_at timestamptz;
+
 create index conversations_ready_by_instance on conversations (instance_id, waiting_since)
     where waiting_since is not null and state = 'idle';
 
@@ -79,10 +83,7 @@ begin
                    coalesce((p.profile ->> 'debounceMs')::bigint, p_debounce_ms) * interval '1 millisecond' as debounce
               from instances i left join instance_profiles p on p.instance = i.name
              where coalesce((p.profile ->> 'enabled')::boolean, true))
-        select c.id,
-               -- when it passed the filter below: its backoff over, and its debounce (the pause, or the cap) over
-               greatest(c.not_before, least(c.last_inbound_at + r.debounce,
-                                            c.waiting_since + p_debounce_max_ms * interval '1 millisecond'))
+        select c.id, c.affinity_passed_at
           into v_rr, v_since
           from conversations c join ready r on r.id = c.instance_id
          where c.state = 'idle' and c.waiting_since is not null
@@ -101,7 +102,7 @@ begin
 
         -- Affinity: unless round robin's pick is a free slot's own conversation already, the ready conversation of a
         -- free slot (same conversation first, then same number, oldest waiting first); taken while round robin's
-        -- pick has been claimable for less than the bound. Same ready filter as above.
+        -- pick has been passed over for less than the bound. Same ready filter as above.
         if p_affinity_max_wait_ms > 0 and array_position(v_sconv, v_rr) is null
            and exists (select 1 from unnest(v_sinst) as u(iid) where u.iid is not null) then
             -- a slot's own conversation: by primary key
@@ -155,8 +156,11 @@ begin
                 end if;
             end if;
             if v_cand is not null and v_cand <> v_rr then
-                if v_since > now() - p_affinity_max_wait_ms * interval '1 millisecond' then
+                if v_since is null or v_since > now() - p_affinity_max_wait_ms * interval '1 millisecond' then
                     v_id := v_cand;
+                    if v_since is null then
+                        update conversations c set affinity_passed_at = now() where c.id = v_rr;
+                    end if;
                 else
                     v_fair := true;
                 end if;
@@ -195,11 +199,12 @@ begin
           from claimed;
 
         if v_ids is null then
-            update conversations c set state = 'idle', state_since = now(), waiting_since = null,
+            update conversations c set state = 'idle', state_since = now(), waiting_since = null, affinity_passed_at = null,
                    lease_owner = null, lease_until = null
              where c.id = v_next.id;
         else
             update conversations c set state = 'answering', state_since = now(), waiting_since = null,
+                   affinity_passed_at = null,
                    lease_owner = p_owner, lease_until = now() + p_lease_ms * interval '1 millisecond'
              where c.id = v_next.id;
         end if;

@@ -196,9 +196,11 @@ class CacheAffinityClaimTest {
     void pastTheBoundRoundRobinWins() {
         long a = instance("a");
         long a1 = waiting("a", "a1", 30_000, 20_000);
-        // round robin's candidate: waiting 40 s, claimable for 30 s (the 10 s debounce cap passed 30 s ago)
         long c1 = waiting("c", "c1", 40_000, 10_000);
         servedInOrder("a");
+        // round robin's candidate, passed over by affinity 30 s ago
+        db.tx().inTransaction(c -> Sql.update(c,
+                "update conversations set affinity_passed_at = now() - interval '30 seconds' where id = ?", c1));
 
         assertThat(claim(1, longs(a), longs(a1), 60_000)).singleElement()
                 .isEqualTo(new Pick(a1, 0, "conversation", List.of(), 10));
@@ -210,38 +212,33 @@ class CacheAffinityClaimTest {
     }
 
     @Test
-    void claimableSinceIsWhenTheConversationPassedTheBackoffAndTheDebounce() {
+    void theBoundCountsFromTheFirstPickThatPassedTheConversationOver() {
         long a = instance("a");
         long a1 = waiting("a", "a1", 30_000, 20_000);
-        long c1 = waiting("c", "c1", 100_000, 100_000);
+        long a2 = waiting("a", "a2", 20_000, 20_000);
+        // waiting (and claimable) for 10 minutes already: a long queue does not switch affinity off
+        long c1 = waiting("c", "c1", 600_000, 600_000);
         servedInOrder("a");
-        Long[] slotA = longs(a);
-        Long[] slotA1 = longs(a1);
+        assertThat(passedAt(c1)).isNull();
 
-        // waiting 100 s, but its backoff ended 10 s ago: claimable for 10 s
+        assertThat(claim("atende_claim_turns", 1, 0, longs(a), longs(999L), 60_000, 10, 1, true)).singleElement()
+                .isEqualTo(new Pick(a1, 0, "instance", List.of(), 10));
+        assertThat(passedAt(c1)).as("passed over: its clock starts").isNotNull();
+        assertThat(passedAt(a1)).isNull();
+
+        // 61 s later it is still round robin's pick, and now it wins
         db.tx().inTransaction(c -> Sql.update(c,
-                "update conversations set not_before = now() - interval '10 seconds' where id = ?", c1));
-        assertThat(claim(1, slotA, slotA1, 30_000)).singleElement().extracting(Pick::conversation).isEqualTo(a1);
-        assertThat(claim(1, slotA, slotA1, 5_000)).singleElement().extracting(Pick::why).isEqualTo("fairness");
+                "update conversations set affinity_passed_at = now() - interval '61 seconds' where id = ?", c1));
+        // (two slots: a1's turn holds the other)
+        assertThat(claim("atende_claim_turns", 2, 0, longs(a), longs(999L), 60_000, 10, 1, true)).singleElement()
+                .isEqualTo(new Pick(c1, null, "fairness", List.of(), 10));
+        assertThat(passedAt(c1)).as("claimed: the clock is cleared for its next turn").isNull();
+        assertThat(passedAt(a2)).isNull();
+    }
 
-        // no backoff; the customer kept typing (last message 1 s ago, debounce 2 s) but the cap (10 s) passed
-        // 20 s ago: claimable for 20 s
-        db.tx().inTransaction(c -> Sql.update(c, """
-                update conversations set not_before = null, waiting_since = now() - interval '30 seconds',
-                       last_inbound_at = now() - interval '1 second' where id = ?""", c1));
-        assertThat(claim("atende_claim_turns", 1, 2_000, slotA, slotA1, 40_000, 10, 1, false))
-                .singleElement().extracting(Pick::conversation).isEqualTo(a1);
-        assertThat(claim("atende_claim_turns", 1, 2_000, slotA, slotA1, 15_000, 10, 1, false))
-                .singleElement().extracting(Pick::conversation).isEqualTo(c1);
-
-        // paused 12 s ago with a 2 s debounce: claimable for 10 s
-        db.tx().inTransaction(c -> Sql.update(c, """
-                update conversations set waiting_since = now() - interval '12 seconds',
-                       last_inbound_at = now() - interval '12 seconds' where id = ?""", c1));
-        assertThat(claim("atende_claim_turns", 1, 2_000, slotA, slotA1, 20_000, 10, 1, false))
-                .singleElement().extracting(Pick::conversation).isEqualTo(a1);
-        assertThat(claim("atende_claim_turns", 1, 2_000, slotA, slotA1, 5_000, 10, 1, false))
-                .singleElement().extracting(Pick::conversation).isEqualTo(c1);
+    java.sql.Timestamp passedAt(long conversation) {
+        return db.tx().inTransaction(c -> Sql.query(c, "select affinity_passed_at from conversations where id = ?",
+                rs -> rs.getTimestamp(1), conversation).get(0));
     }
 
     @Test
