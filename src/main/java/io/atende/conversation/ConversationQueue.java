@@ -182,8 +182,8 @@ public final class ConversationQueue {
 
     /**
      * Prefer, for a free LLM slot of this replica, the conversation it served last, else its number (their prompts
-     * share the slot's cached prefix), while the conversation round robin would serve has been claimable for less
-     * than {@code maxWait}; zero: plain round robin (V15__cache_affinity.sql).
+     * share the slot's cached prefix), while affinity has been passing over the conversation round robin would serve
+     * for less than {@code maxWait}; zero: plain round robin (V15__cache_affinity.sql).
      */
     public void cacheAffinity(LlmSlots slots, Duration maxWait) {
         this.cacheSlots = slots;
