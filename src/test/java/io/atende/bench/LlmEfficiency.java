@@ -54,7 +54,9 @@ final class LlmEfficiency {
         int debounce = (int) Math.round(cfg.debounceMs / c);
         int debounceMax = (int) Math.round(10_000 / c);
         int poll = (int) Math.max(10, Math.round(250 / c));
-        String maxWait = String.format(Locale.ROOT, "%.3f", 60 / c);
+        // the gateway's default bound (60 s), or -Dbench.affinity-max-wait-s to try another
+        double boundS = Double.parseDouble(System.getProperty("bench.affinity-max-wait-s", "60"));
+        String maxWait = String.format(Locale.ROOT, "%.3f", boundS / c);
         List<String[]> profiles = profiles(cfg.instances, cfg.effProfileTokens);
         Map<String, Object> settings = CapacityBench.map();
         a.note("llm_efficiency_compression", c);
