@@ -135,7 +135,9 @@ class ProtectionE2ETest {
 
     @Test
     void aFloodingInstanceDoesNotStarveAnInstanceWithOneCustomer() {
-        start(Map.of("atende.llm.parallel", "1", "atende.dispatch.poll-ms", "100"));
+        // plain round robin (cache affinity off): the next test bounds what affinity may add
+        start(Map.of("atende.llm.parallel", "1", "atende.dispatch.poll-ms", "100",
+                "atende.cache-affinity.enabled", "false"));
         ollama.processingTime(Duration.ofMillis(200));
         for (int i = 0; i < 12; i++) {
             post("flood", "55219000001" + String.format("%02d", i), "flood " + i);
@@ -149,6 +151,23 @@ class ProtectionE2ETest {
         // not after the flood's twelve.
         assertThat(calmAt).isLessThanOrEqualTo(2);
         await().atMost(WAIT).until(() -> evolution.sent().size() == 13);
+    }
+
+    @Test
+    void withCacheAffinityTheFloodsNumberKeepsTheSlotWithinTheBound() {
+        // the default bound (60 s) is far longer than the flood's twelve 200 ms turns: the slot keeps serving the
+        // flood's number, whose prompt prefix it holds, and the lone customer comes after it (the fairness bound
+        // itself is pinned in CacheAffinityClaimTest, on database timestamps)
+        start(Map.of("atende.llm.parallel", "1", "atende.dispatch.poll-ms", "100"));
+        ollama.processingTime(Duration.ofMillis(200));
+        for (int i = 0; i < 12; i++) {
+            post("flood", "55219000001" + String.format("%02d", i), "flood " + i);
+        }
+        post("calma", "5531900000001", "só uma pergunta");
+
+        await().atMost(WAIT).until(() -> evolution.sent().size() == 13);
+        List<String> order = evolution.sent().stream().map(EvolutionFixture.SentText::number).toList();
+        assertThat(order.get(12)).isEqualTo("5531900000001");
     }
 
     @Test
