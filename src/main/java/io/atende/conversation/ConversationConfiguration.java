@@ -50,7 +50,6 @@ public class ConversationConfiguration implements CamelConfiguration {
                                                @PropertyInject("atende.llm.answer-after-recovery") boolean answerAfterRecovery,
                                                @PropertyInject("atende.history.turns") int historyTurns,
                                                @PropertyInject("atende.history.block") int historyBlock,
-                                               @PropertyInject("atende.cache-affinity.enabled") boolean cacheAffinity,
                                                @PropertyInject("atende.cache-affinity.max-wait-s") double affinityMaxWaitS,
                                                @PropertyInject("atende.dispatch.poll-ms") int pollMs,
                                                @PropertyInject(value = "atende.stt.url", defaultValue = "") String sttUrl,
@@ -70,10 +69,11 @@ public class ConversationConfiguration implements CamelConfiguration {
         }
         // decimals allowed: the benchmark compresses time
         Duration maxWait = Duration.ofMillis(Math.round(affinityMaxWaitS * 1000));
-        queue.cacheAffinity(llmSlots, cacheAffinity ? maxWait : Duration.ZERO);
+        // ATENDE_CACHE_AFFINITY is read once, by the slot memory (LlmConfiguration): off, it offers the claim no slot
+        queue.cacheAffinity(llmSlots, maxWait);
         queue.observeAffinity(metrics::cacheAffinity);
         LOG.info("Cache affinity: {}; history in blocks of {} (0: half the window)",
-                cacheAffinity && !maxWait.isZero() ? "on, bounded by " + affinityMaxWaitS + " s" : "off", historyBlock);
+                llmSlots.affinity() && !maxWait.isZero() ? "on, bounded by " + affinityMaxWaitS + " s" : "off", historyBlock);
         return queue;
     }
 

@@ -246,8 +246,7 @@ public final class LlmBackends implements LlmClient {
         for (int i = 0; i < sorted.size(); i++) {
             Backend b = sorted.get(i);
             if (b.spec().name().equals(preferred)) {
-                if (i > 0 && b.free() > 0 && b.breaker.getState() != CircuitBreaker.State.OPEN
-                        && b.breaker.getState() != CircuitBreaker.State.FORCED_OPEN) {
+                if (i > 0 && b.free() > 0 && b.healthySlots() > 0) {
                     sorted.remove(i);
                     sorted.add(0, b);
                 }
