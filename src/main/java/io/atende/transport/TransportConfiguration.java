@@ -2,9 +2,14 @@ package io.atende.transport;
 
 import io.atende.conversation.ConversationQueue;
 import io.atende.store.Transactions;
+import io.atende.support.AtendeMetrics;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +59,31 @@ public class TransportConfiguration implements CamelConfiguration {
     @BindToRegistry(value = "kafkaCommits", lazy = true)
     public KafkaCommits kafkaCommits() {
         return new KafkaCommits();
+    }
+
+    /**
+     * The inbound consumer's wait while PostgreSQL is down (ATENDE_KAFKA_DB_BACKOFF_MAX_MS). Its waits end as soon as
+     * the gateway starts stopping, so that a waiting consumer never holds up the shutdown.
+     */
+    @BindToRegistry(value = "inboundBackoff", lazy = true)
+    public InboundBackoff inboundBackoff(CamelContext camel, AtendeMetrics metrics,
+                                         @PropertyInject("atende.kafka.db-backoff-max-ms") long maxMs) {
+        InboundBackoff.WakeableSleeper sleeper = new InboundBackoff.WakeableSleeper();
+        InboundBackoff backoff = new InboundBackoff(Duration.ofMillis(maxMs), metrics.registry(), sleeper);
+        EventNotifierSupport stopping = new EventNotifierSupport() {
+            @Override
+            public boolean isEnabled(CamelEvent event) {
+                return event instanceof CamelEvent.CamelContextStoppingEvent;
+            }
+
+            @Override
+            public void notify(CamelEvent event) {
+                sleeper.close();
+            }
+        };
+        camel.getManagementStrategy().addEventNotifier(stopping);
+        ServiceHelper.startService(stopping); // looked up lazily, possibly after the notifiers were started
+        return backoff;
     }
 
     @BindToRegistry(value = "outboundBatches", lazy = true)

@@ -5,6 +5,8 @@ import io.atende.llm.LlmAnswer;
 import io.atende.reply.OutboundMessage;
 import io.atende.store.StoreUnavailableException;
 import io.atende.support.Payloads;
+import io.atende.transport.InboundBackoff;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -16,10 +18,14 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -215,6 +221,75 @@ class KafkaTransportRoutesTest extends RouteTestSupport {
         // The failure goes back to the consumer, which polls the record again (breakOnFirstError).
         assertThat(record.getException()).isInstanceOf(StoreUnavailableException.class);
         assertThat(commit.storedAtCommit).isEmpty();
+    }
+
+    /**
+     * PostgreSQL down for three attempts at one record: each attempt fails back to the consumer uncommitted, after a
+     * wait twice as long as the one before (recorded, not slept); the fourth stores it, commits it and resets the
+     * wait. The consumer here is the test thread, which hands the record again as camel-kafka would after a failure.
+     */
+    @Test
+    void whilePostgresIsDownEachAttemptWaitsLongerAndTheRecordIsCommittedOnlyOnceStored() throws Exception {
+        // Bound before the routes are advised (advising builds them, and they look their beans up then), in place of
+        // the lazy factory's bean, which the registry would otherwise prefer.
+        List<Duration> waits = new ArrayList<>();
+        long maxMs = Long.parseLong(context.resolvePropertyPlaceholders("{{atende.kafka.db-backoff-max-ms}}"));
+        context.getRegistry().unbind("inboundBackoff");
+        context.getRegistry().bind("inboundBackoff", new InboundBackoff(Duration.ofMillis(maxMs),
+                context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class), waits::add));
+        AtomicInteger failuresLeft = new AtomicInteger(3);
+        adviseKafka();
+        advise("consume-inbound", a -> a.weaveById("persist-inbound-record").before().process(e -> {
+            if (failuresLeft.getAndDecrement() > 0) {
+                throw new StoreUnavailableException(new SQLException(
+                        "Key (contact_jid)=(" + CONTACT + ") is not present", "08001"));
+            }
+        }));
+        startCamel();
+        CountingCommit commit = new CountingCommit();
+
+        List<Exchange> attempts = new ArrayList<>();
+        List<String> metricsAfterEach = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            attempts.add(consume("direct:consume-inbound", webhook("01-text-conversation.json", "K6"), commit));
+            metricsAfterEach.add(backoffMetrics());
+        }
+
+        assertThat(attempts).allSatisfy(e ->
+                assertThat(e.getException()).isInstanceOf(StoreUnavailableException.class));
+        assertThat(waits).containsExactly(Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2));
+        assertThat(commit.storedAtCommit).isEmpty();
+        assertThat(metricsAfterEach).containsExactly("0.5 1.0", "1.0 2.0", "2.0 3.0");
+        // One line per wait, with neither the record nor PostgreSQL's message (which may quote a phone number).
+        assertThat(warnings()).noneMatch(w -> w.contains("5521987654321"));
+        assertThat(warnings().stream().filter(w -> w.contains("could not store")).toList()).containsExactly(
+                "PostgreSQL could not store an inbound Kafka record (SQLState 08001): the consumer waits 0.5 s before "
+                        + "polling it again (failure 1 in a row)",
+                "PostgreSQL could not store an inbound Kafka record (SQLState 08001): the consumer waits 1.0 s before "
+                        + "polling it again (failure 2 in a row)",
+                "PostgreSQL could not store an inbound Kafka record (SQLState 08001): the consumer waits 2.0 s before "
+                        + "polling it again (failure 3 in a row)");
+
+        Exchange stored = consume("direct:consume-inbound", webhook("01-text-conversation.json", "K6"), commit);
+
+        assertThat(stored.getException()).isNull();
+        assertThat(commit.storedAtCommit).containsExactly("1");
+        assertThat(waits).hasSize(3);
+        assertThat(backoffMetrics()).isEqualTo("0.0 3.0");
+        assertThat(column("select status from messages where wa_message_id = 'K6'")).containsExactly("waiting");
+    }
+
+    /** atende_kafka_inbound_backoff_seconds and atende_kafka_inbound_backoffs_total, as a scrape reads them. */
+    String backoffMetrics() {
+        String scrape = io.atende.support.Http.get(baseUrl() + "/observe/metrics").body();
+        return sample(scrape, "atende_kafka_inbound_backoff_seconds") + " "
+                + sample(scrape, "atende_kafka_inbound_backoffs_total");
+    }
+
+    static String sample(String scrape, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(scrape);
+        assertThat(m.find()).as(name + " in the scrape").isTrue();
+        return m.group(1);
     }
 
     static List<OutboundMessage> answerParts() {
