@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * What one claim costs in PostgreSQL, V14's atende_claim_turns against V15's (cache affinity off and on), on an
+ * What one claim costs in PostgreSQL, V14's and V15's atende_claim_turns against today's (V16; cache affinity off and on), on an
  * embedded PostgreSQL filled with 10 numbers and a backlog of ready conversations (each with 20 history messages).
  * Every claim runs in a transaction rolled back afterwards, so each sees the same queue. Not part of the normal run
  * (its name is no test pattern): {@code mvn -B -o -q test -Dtest=ClaimCost -Dsurefire.failIfNoSpecifiedTests=false},
@@ -45,13 +45,16 @@ class ClaimCost {
                 fill(c, backlog);
                 List<long[]> ready = readyConversations(c);
                 for (int slots : new int[] {1, 4}) {
-                    String v15 = "select * from atende_claim_turns(?, 2000, 10000, 'bench', 30000, 10, 0, ?, ?, ?, 0)";
+                    String v15 = "select * from claim_turns_v15(?, 2000, 10000, 'bench', 30000, 10, 0, ?, ?, ?, 0)";
+                    String v16 = "select * from atende_claim_turns(?, 2000, 10000, 'bench', 30000, 10, 0, ?, ?, ?, 0)";
                     List<Scenario> scenarios = List.of(
                             new Scenario("V14", "select * from claim_turns_v14(?, 2000, 10000, 'bench', 30000, 10, 0)",
                                     slots, -1),
                             new Scenario("V15, affinity off", v15, slots, 0),
                             new Scenario("V15, affinity on (slot's conversation ready)", v15, slots, 3_600_000),
-                            new Scenario("V15, affinity on, past the bound (round robin)", v15, slots, 1));
+                            new Scenario("V16, affinity off", v16, slots, 0),
+                            new Scenario("V16, affinity on (slot's conversation ready)", v16, slots, 3_600_000),
+                            new Scenario("V16, affinity on, past the bound (round robin)", v16, slots, 1));
                     for (Scenario s : scenarios) {
                         double[] ms = run(c, s, ready);
                         Arrays.sort(ms);
@@ -118,8 +121,12 @@ class ClaimCost {
         String v14 = Files.readString(Path.of("src/main/resources/db/migration/V14__voice_notes.sql"));
         String body = v14.substring(v14.indexOf("create function atende_claim_turns("))
                 .replace("create function atende_claim_turns(", "create function claim_turns_v14(");
+        String v15 = Files.readString(Path.of("src/main/resources/db/migration/V15__cache_affinity.sql"));
+        String v15Body = v15.substring(v15.indexOf("create function atende_claim_turns("))
+                .replace("create function atende_claim_turns(", "create function claim_turns_v15(");
         try (Statement st = c.createStatement()) {
             st.execute(body);
+            st.execute(v15Body);
             st.execute("insert into instances (name) select 'bench-' || i from generate_series(1, " + INSTANCES + ") i");
             st.execute("""
                     insert into conversations (instance_id, contact_jid, waiting_since, last_inbound_at)

@@ -86,6 +86,27 @@ class ClaimAndAnswerTest {
     }
 
     @Test
+    void aConversationAnotherTransactionHoldsIsSkippedAndTheNextInRoundRobinOrderIsClaimed() throws Exception {
+        long a1 = waiting("loja-a", "a1", 9_000, 5_000, "a1");
+        long a2 = waiting("loja-a", "a2", 8_000, 5_000, "a2");
+        long b1 = waiting("loja-b", "b1", 1_000, 1_000, "b1");
+        ConversationQueue queue = queue(1, Duration.ZERO);
+        // An ingest (or a takeover) committing on round robin's first pick: its row is locked until it commits.
+        try (java.sql.Connection holder = db.tx().dataSource().getConnection()) {
+            holder.setAutoCommit(false);
+            Sql.update(holder, "update conversations set push_name = 'x' where id = ?", a1);
+
+            List<ClaimedTurn> turns = queue.claimReady();
+
+            // Skipped as V15 skipped it (for update skip locked): the same number's next conversation, in order.
+            assertThat(turns).extracting(ClaimedTurn::conversationId).containsExactly(a2);
+            holder.rollback();
+        }
+        assertThat(state(a1)).isEqualTo("idle/-/false");
+        assertThat(state(b1)).isEqualTo("idle/-/false");
+    }
+
+    @Test
     void debounceHoldsACustomerStillTypingAndTheClaimTakesEveryWaitingMessageInOrder() {
         long typing = waiting("loja", "typing", 1_000, 100, "um");
         long paused = waiting("loja", "paused", 500, 400, "primeira", "segunda", "terceira");
