@@ -54,11 +54,20 @@ final class OllamaSim implements AutoCloseable {
     /** The slots' prompt caches (used while {@code cfg.prefixCache} is on). */
     final PromptCache cache;
 
+    /** Above zero: every answer takes this long whatever its tokens (a GPU host or a hosted model; the ceiling phase). */
+    private final long fixedNs;
+
     OllamaSim(BenchConfig cfg, Ledger ledger) throws IOException {
+        this(cfg, ledger, cfg.llmSlots, 0);
+    }
+
+    /** A simulator of {@code slots} slots; {@code fixedMillis} above zero replaces the token cost model. */
+    OllamaSim(BenchConfig cfg, Ledger ledger, int slots, double fixedMillis) throws IOException {
         this.cfg = cfg;
         this.ledger = ledger;
-        this.slots = new Semaphore(cfg.llmSlots, true);
-        this.cache = new PromptCache(cfg.llmSlots);
+        this.fixedNs = (long) (fixedMillis * 1e6);
+        this.slots = new Semaphore(slots, true);
+        this.cache = new PromptCache(slots);
         this.upstream = cfg.realOllama == null ? null
                 : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         this.server = new SimServer("ollama-sim", this::handle);
@@ -157,8 +166,8 @@ final class OllamaSim implements AutoCloseable {
                        List<String> markers, int promptTokens, Runnable done) throws IOException {
         int replyTokens = cfg.replyTokens;
         double c = cfg.compression;
-        long promptNs = (long) (promptTokens / cfg.promptTokensPerSecond * 1e9 / c);
-        long genNs = (long) (replyTokens / cfg.genTokensPerSecond * 1e9 / c);
+        long promptNs = fixedNs > 0 ? fixedNs / 5 : (long) (promptTokens / cfg.promptTokensPerSecond * 1e9 / c);
+        long genNs = fixedNs > 0 ? fixedNs - promptNs : (long) (replyTokens / cfg.genTokensPerSecond * 1e9 / c);
         String text = replyText(replyTokens, markers);
         long[] times = answer(ex, req, generate, text, slotAt, promptNs, genNs, promptTokens, replyTokens, arrival, done);
         ledger.recordLlm(new Ledger.LlmCall(arrival, slotAt, times[0], times[1], free, markers, promptTokens, replyTokens, 200));
