@@ -407,6 +407,9 @@ public final class InboundStore {
         // One limit for the batch (the function takes one): counted when any of its numbers has a busy notice.
         boolean anyBusyText = events.stream().anyMatch(e -> !busyText(e.instance()).isEmpty());
         int busyLimit = anyBusyText ? busyCountLimit(busy.thresholdSeconds(), slots, meanSeconds) : 0;
+        if (busyLimit > 1 && events.size() > 1 && !anyCanBeDue(c, events.size(), busyLimit, meanSeconds, slots)) {
+            busyLimit = 0; // the whole batch is under the bound: no per-message count of the backlog
+        }
         record Row(Long messageId, long conversationId, String contact, Long ahead, Long inFlight, String status) {
         }
         int n = events.size();
@@ -484,6 +487,22 @@ public final class InboundStore {
             return Integer.MAX_VALUE;
         }
         return (int) Math.max(1, bound);
+    }
+
+    /**
+     * Whether any text of a batch of {@code n} can be due a busy notice: with every ready conversation (counted up to
+     * the limit) and the whole batch ahead, is the estimated wait over the bound? Counting the backlog once for the
+     * batch instead of once per text: with a fast LLM the limit is tens of thousands, and each count reads the backlog.
+     */
+    private boolean anyCanBeDue(Connection c, int n, int limit, double meanSeconds, int slots) throws SQLException {
+        record Queue(long ready, long inFlight) {
+        }
+        Queue q = Sql.one(c, """
+                select (select count(*) from (select 1 from conversations o
+                                               where o.state = 'idle' and o.waiting_since is not null limit ?) r),
+                       (select count(*) from conversations a where a.state = 'answering')""",
+                rs -> new Queue(rs.getLong(1), rs.getLong(2)), limit);
+        return q.ready() >= limit || estimatedWait(q.ready() + n, q.inFlight(), meanSeconds, slots) > busy.thresholdSeconds();
     }
 
     private static double estimatedWait(long ahead, long inFlight, double meanSeconds, int slots) {

@@ -276,6 +276,20 @@ class InboundStoreTest {
     }
 
     @Test
+    void aBatchCountsTheBacklogOnceAndStillNoticesTheTextThatCrossesTheBound() {
+        // mean 2 s, bound 7 s, 1 slot: due from 3 conversations ahead. One waits; the batch brings three more.
+        InboundStore store = store(7, 2);
+        store.persist(text(phone(1)));
+        java.util.List<IngestOutcome> out = batch(store, text(phone(2)), text(phone(3)), text(phone(4)));
+        assertThat(out.get(0).notices()).isEmpty();
+        assertThat(out.get(1).notices()).isEmpty();
+        assertThat(out.get(2).notices()).singleElement().extracting(n -> n.text()).isEqualTo("Você é o n.º 4 na fila");
+        // A batch that cannot reach the bound, even counting itself, skips the per-text count and notices nobody.
+        InboundStore roomy = store(60, 2);
+        assertThat(batch(roomy, text(phone(5)), text(phone(6)))).allSatisfy(o -> assertThat(o.notices()).isEmpty());
+    }
+
+    @Test
     void concurrentWebhooksAreCommittedTogetherAndEachOnce() throws Exception {
         InboundStore store = store(60, 1);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
