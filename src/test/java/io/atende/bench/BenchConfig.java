@@ -168,6 +168,30 @@ final class BenchConfig {
         return m;
     }
 
+    // scale phase (issue 16; not in the default phases: -Dbench.phases=scale; see ScaleBench)
+    /** Which parts run: ingest (per transport and flood), fifty (50 numbers x 10 customers on Kafka, 2 replicas). */
+    final String scaleParts = s("scale-parts", "ingest,fifty");
+    /** The ingest part's transports (embedded, external, kafka) and floods (repeat, new-notices-on, new-notices-off). */
+    final String scaleTransports = s("scale-transports", "embedded,external,kafka");
+    final String scaleFloods = s("scale-floods", "repeat,new-notices-on,new-notices-off");
+    /** Each measured flood, real seconds (closed loop, ingest-connections connections). */
+    final double scaleIngestSeconds = d("scale-ingest-s", 15);
+    /**
+     * The same flood before it, excluded: with the full JIT (no -XX:TieredStopAtLevel=1) C2 compiles the ingest
+     * path during the first seconds of a flood.
+     */
+    final double scaleWarmupSeconds = d("scale-warmup-s", 10);
+    /** The fifty part: numbers, customers per number, exchanges per customer. */
+    final int fiftyNumbers = i("scale-fifty-numbers", 50);
+    final int fiftyCustomers = i("scale-fifty-customers", 10);
+    final int fiftyExchanges = i("scale-fifty-exchanges", 3);
+    final int fiftyReplicas = i("scale-fifty-replicas", 2);
+    /** LLM backends (one simulator each, OLLAMA_BASE_URLS) and the slots of each. */
+    final int fiftyBackends = i("scale-fifty-backends", 2);
+    final int fiftyBackendSlots = i("scale-fifty-backend-slots", 2);
+    /** Time compression of the fifty part: the simulators, think times and the gateway's timers are divided by it. */
+    final double fiftyCompression = d("scale-fifty-compression", 100);
+
     // gateway
     final String jar = s("jar", "target/atende.jar");
     final String jvmOpts = s("jvm-opts",
@@ -178,8 +202,8 @@ final class BenchConfig {
     final int sampleMillis = i("sample-ms", 1000);
     final String realOllama = realOllama();
     /**
-     * Comma-separated subset of conversations,fairness,overhead,ingest,voice,llm-efficiency (voice and llm-efficiency
-     * are not in the default).
+     * Comma-separated subset of conversations,fairness,overhead,ingest,voice,llm-efficiency,scale (voice,
+     * llm-efficiency and scale are not in the default).
      */
     final String phases = s("phases", "conversations,fairness,overhead,ingest");
 

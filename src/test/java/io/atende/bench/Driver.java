@@ -48,8 +48,10 @@ final class Driver {
         long n = SEQ.incrementAndGet();
         String marker = phase.charAt(0) + Long.toString(n);
         String text = TEXTS[(int) (n % TEXTS.length)] + " " + Markers.of(marker);
-        String body = payload(instance, customer, "BENCH" + nonce + String.format(Locale.ROOT, "%08X", n), text);
+        String id = "BENCH" + nonce + String.format(Locale.ROOT, "%08X", n);
+        String body = payload(instance, customer, id, text);
         Ledger.Sent s = ledger.recordSent(marker, phase, instance, customer);
+        s.waId = id; // what the scale phase looks up in the database
         return send(s, body);
     }
 

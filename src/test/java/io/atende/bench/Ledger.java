@@ -26,7 +26,10 @@ final class Ledger {
         volatile long ackNs;
         volatile int httpStatus;
         volatile String ackStatus = "";
-        /** A voice note: its length in seconds (0 for a text) and its WhatsApp key id (Evolution's media lookup). */
+        /**
+         * Its length in seconds for a voice note (0 for a text), and its WhatsApp key id (Evolution's media lookup for
+         * a note; the database's {@code messages.wa_message_id}).
+         */
         volatile int voiceSeconds;
         volatile String waId;
 

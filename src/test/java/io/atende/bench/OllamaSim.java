@@ -54,6 +54,9 @@ final class OllamaSim implements AutoCloseable {
     /** The slots' prompt caches (used while {@code cfg.prefixCache} is on). */
     final PromptCache cache;
 
+    /** Requests answered 200 (this simulator's share when the gateway has several backends). */
+    final AtomicInteger served = new AtomicInteger();
+    private final int slotCount;
     /** Above zero: every answer takes this long whatever its tokens (a GPU host or a hosted model; the ceiling phase). */
     private final long fixedNs;
 
@@ -61,13 +64,19 @@ final class OllamaSim implements AutoCloseable {
         this(cfg, ledger, cfg.llmSlots, 0);
     }
 
-    /** A simulator of {@code slots} slots; {@code fixedMillis} above zero replaces the token cost model. */
-    OllamaSim(BenchConfig cfg, Ledger ledger, int slots, double fixedMillis) throws IOException {
+    /** A simulator with its own number of slots (one of several backends: the scale phase's 2 x 2 slots). */
+    OllamaSim(BenchConfig cfg, Ledger ledger, int slotCount) throws IOException {
+        this(cfg, ledger, slotCount, 0);
+    }
+
+    /** A simulator of {@code slotCount} slots; {@code fixedMillis} above zero replaces the token cost model. */
+    OllamaSim(BenchConfig cfg, Ledger ledger, int slotCount, double fixedMillis) throws IOException {
         this.cfg = cfg;
         this.ledger = ledger;
+        this.slotCount = slotCount;
         this.fixedNs = (long) (fixedMillis * 1e6);
-        this.slots = new Semaphore(slots, true);
-        this.cache = new PromptCache(slots);
+        this.slots = new Semaphore(slotCount, true);
+        this.cache = new PromptCache(slotCount);
         this.upstream = cfg.realOllama == null ? null
                 : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         this.server = new SimServer("ollama-sim", this::handle);
@@ -171,6 +180,7 @@ final class OllamaSim implements AutoCloseable {
         String text = replyText(replyTokens, markers);
         long[] times = answer(ex, req, generate, text, slotAt, promptNs, genNs, promptTokens, replyTokens, arrival, done);
         ledger.recordLlm(new Ledger.LlmCall(arrival, slotAt, times[0], times[1], free, markers, promptTokens, replyTokens, 200));
+        served.incrementAndGet();
     }
 
     /**
@@ -204,6 +214,7 @@ final class OllamaSim implements AutoCloseable {
             ledger.recordLlm(new Ledger.LlmCall(arrival, slotAt, times[0], times[1], free, markers, lease.sentTokens(),
                     replyTokens, 200, lease.evaluatedTokens(), lease.cachedTokens(), promptS + genS, lease.slot(),
                     generate ? "generate" : "chat"));
+            served.incrementAndGet();
         } finally {
             cache.release(lease, suffix, numCtx, numKeep);
         }
@@ -268,7 +279,7 @@ final class OllamaSim implements AutoCloseable {
 
     private void proxy(HttpExchange ex, byte[] body, long arrival, List<String> markers, int promptTokens)
             throws IOException {
-        boolean free = inFlight.incrementAndGet() <= cfg.llmSlots;
+        boolean free = inFlight.incrementAndGet() <= slotCount;
         try {
             JsonNode req = JSON.readTree(body);
             ((ObjectNode) req).put("stream", false);

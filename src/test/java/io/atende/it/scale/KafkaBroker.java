@@ -20,30 +20,73 @@ import java.util.concurrent.TimeUnit;
  * A real single-node Kafka broker in KRaft mode (broker and controller in one process), run as a child JVM from the
  * {@code org.apache.kafka:kafka_2.13} jars that the build copies into {@code target/kafka-broker/} - the same main
  * class as {@code kafka-server-start.sh}, never on the test classpath.
+ *
+ * <p>Public for the capacity bench ({@code io.atende.bench.ScaleBench}), which runs it with {@link Settings#PRODUCTION}.
  */
-final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements AutoCloseable {
+
+    /**
+     * How the broker's JVM and log run.
+     *
+     * @param jvmOptions        heap, collector and JIT options of the broker's JVM
+     * @param flushEveryMessage {@code log.flush.interval.messages=1}: every record fsynced before it is acknowledged
+     */
+    public record Settings(List<String> jvmOptions, boolean flushEveryMessage) {
+
+        /**
+         * The ITs': a small heap and C1 only (quick to start next to the replicas on a CI box), every record fsynced
+         * (a killed broker loses nothing acknowledged).
+         */
+        public static final Settings IT = new Settings(
+                List.of("-Xms64m", "-Xmx320m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), true);
+
+        /**
+         * docker-compose's {@code kafka} service: the apache/kafka image's heap as compose caps it
+         * ({@code KAFKA_HEAP_OPTS=-Xms256m -Xmx512m}), kafka-run-class.sh's default JVM options (G1, full JIT), and
+         * the broker's default flush policy (the page cache; compose sets none).
+         */
+        public static final Settings PRODUCTION = new Settings(List.of("-Xms256m", "-Xmx512m", "-server",
+                "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
+                "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true"), false);
+    }
 
     private final Path dir;
     private final int port;
+    private final Settings settings;
     private Process process;
 
-    private KafkaBroker(Path dir, int port) {
+    private KafkaBroker(Path dir, int port, Settings settings) {
         this.dir = dir;
         this.port = port;
+        this.settings = settings;
     }
 
     static KafkaBroker start(Path workDir) {
-        KafkaBroker b = new KafkaBroker(workDir, FreePort.next());
+        return start(workDir, Settings.IT);
+    }
+
+    public static KafkaBroker start(Path workDir, Settings settings) {
+        KafkaBroker b = new KafkaBroker(workDir, FreePort.next(), settings);
         b.launch();
         return b;
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
 
+    /** The broker JVM's process id (for its CPU and memory in /proc). */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Where the broker's jars are copied by the build (maven-dependency-plugin, pre-integration-test). */
+    public static Path jarsDir() {
+        return Path.of("target", "kafka-broker").toAbsolutePath();
+    }
+
     private void launch() {
-        Path jars = Path.of("target", "kafka-broker").toAbsolutePath();
+        Path jars = jarsDir();
         if (!Files.isDirectory(jars)) {
             throw new IllegalStateException(jars + " is missing: run through `mvn verify` (pre-integration-test copies the broker)");
         }
@@ -69,7 +112,7 @@ final class KafkaBroker implements AutoCloseable {
                     "transaction.state.log.replication.factor=1",
                     "transaction.state.log.min.isr=1",
                     "group.initial.rebalance.delay.ms=0",
-                    "log.flush.interval.messages=1",
+                    settings.flushEveryMessage() ? "log.flush.interval.messages=1" : "",
                     ""));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -93,9 +136,11 @@ final class KafkaBroker implements AutoCloseable {
         throw new IllegalStateException("Kafka broker did not listen within 90 s, see " + dir.resolve("broker.log"));
     }
 
-    private static Process run(List<String> mainAndArgs, String cp, Path log, boolean waitForExit) {
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xms64m", "-Xmx320m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dlog4j2.level=WARN", "-cp", cp));
+    private Process run(List<String> mainAndArgs, String cp, Path log, boolean waitForExit) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaBin());
+        cmd.addAll(settings.jvmOptions());
+        cmd.addAll(List.of("-Dlog4j2.level=WARN", "-cp", cp));
         cmd.addAll(mainAndArgs);
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -115,7 +160,7 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     /** Kills the broker at once (as if its host died). */
-    void kill() {
+    public void kill() {
         if (process != null) {
             process.destroyForcibly();
             try {
