@@ -173,6 +173,8 @@ final class ScaleBench {
         if (flood.endsWith("notices-off")) {
             env.put("ATENDE_BUSY_NOTICE_TEXT", ""); // documented switch: an empty text sends no notice
         }
+        // The cell's database is thrown away: no need to wait at shutdown for the real-speed LLM call in flight.
+        env.put("ATENDE_SHUTDOWN_S", "2");
         Map<String, Object> m = CapacityBench.map();
         m.put("gateway_env", new LinkedHashMap<>(env));
         double normal = cfg.compression;
