@@ -181,6 +181,11 @@ final class BenchConfig {
      * path during the first seconds of a flood.
      */
     final double scaleWarmupSeconds = d("scale-warmup-s", 10);
+    /**
+     * ... and at least this many webhooks (at most 60 s): on a busy machine 10 s of flood are a few hundred webhooks,
+     * too few for the JIT, whose compiler threads would then be counted in the measured flood's CPU.
+     */
+    final int scaleWarmupWebhooks = i("scale-warmup-webhooks", 5000);
     /** The fifty part: numbers, customers per number, exchanges per customer. */
     final int fiftyNumbers = i("scale-fifty-numbers", 50);
     final int fiftyCustomers = i("scale-fifty-customers", 10);

@@ -186,7 +186,7 @@ final class ScaleBench {
             // its recent mean (what the busy notice estimates the wait from) stays that of a CPU model.
             cfg.compression = cfg.ingestCompression;
             String warm = PREFIX + "warm-" + name;
-            flood(driver, warm, flood, cfg.scaleWarmupSeconds, 500_000);
+            flood(driver, warm, flood, cfg.scaleWarmupSeconds, cfg.scaleWarmupWebhooks, 500_000);
             // Kafka: the warm-up's records still being persisted would load the measured flood; wait for them.
             awaitStored(url, ledger.sentIn(warm), Math.max(30, cfg.drainTimeoutS));
             Thread.sleep(2000);
@@ -196,7 +196,7 @@ final class ScaleBench {
             boolean embedded = jdbc == null;
             Usage before = usage(gw, embedded);
             long start = System.nanoTime();
-            flood(driver, phase, flood, cfg.scaleIngestSeconds, 100_000);
+            flood(driver, phase, flood, cfg.scaleIngestSeconds, 0, 100_000);
             long floodEnd = System.nanoTime();
             Usage atEnd = usage(gw, embedded);
             List<Ledger.Sent> sent = ledger.sentIn(phase);
@@ -216,6 +216,7 @@ final class ScaleBench {
             m.put("storage_rate_per_s", Stats.r(stored / ((drained - start) / 1e9)));
             m.put("database_check", check);
             m.put("busy_notices_sent", notices);
+            m.put("cores_used_during_flood", coresUsed(before, atEnd, (floodEnd - start) / 1e9));
             m.put("cpu_ms_per_acked_webhook_during_flood", cpuPer(before, atEnd, acked));
             m.put("cpu_ms_per_stored_webhook_flood_and_drain", cpuPer(before, atDrained, stored));
             m.put("gateway_runqueue_wait_s_during_flood",
@@ -243,18 +244,24 @@ final class ScaleBench {
 
     /**
      * A closed-loop flood: {@code ingest-connections} senders, each on its own keep-alive connection, posting unique
-     * message ids as fast as the acknowledgements come back, for {@code seconds}. {@code repeat}: the webhooks cycle
+     * message ids as fast as the acknowledgements come back, for {@code seconds} and until {@code minWebhooks} were
+     * posted (at most 60 s longer). {@code repeat}: the webhooks cycle
      * over {@code ingest-conversations} conversations of 10 numbers; otherwise each comes from a new contact (numbered
      * from {@code firstContact}, so warm-up and measured flood never share one).
      */
-    private void flood(Driver driver, String phase, String flood, double seconds, int firstContact)
+    private void flood(Driver driver, String phase, String flood, double seconds, int minWebhooks, int firstContact)
             throws InterruptedException {
         int numbers = 10;
         boolean repeat = flood.equals("repeat");
-        long end = System.nanoTime() + (long) (seconds * 1e9);
+        long t0 = System.nanoTime();
+        long end = t0 + (long) (seconds * 1e9), cap = end + 60_000_000_000L;
         AtomicLong next = new AtomicLong();
         CapacityBench.inParallel("scale-flood", cfg.ingestConnections, k -> {
-            while (System.nanoTime() < end) {
+            while (true) {
+                long now = System.nanoTime();
+                if (now >= cap || now >= end && next.get() >= minWebhooks) {
+                    return;
+                }
                 long n = next.getAndIncrement();
                 if (repeat) {
                     long c = n % cfg.ingestConversations;
@@ -771,6 +778,20 @@ final class ScaleBench {
         }
         long[] self = ProcStat.stat(Path.of("/proc/self"));
         return new Usage(s, pgCpu, pgPss, brokerCpu, brokerRss, brokerHwm, self == null ? 0 : self[1] + self[2]);
+    }
+
+    /**
+     * Cores each process kept busy on average between two readings: their sum near the machine's cores means the
+     * flood was bound by the machine, not by the gateway.
+     */
+    private static Map<String, Object> coresUsed(Usage a, Usage b, double seconds) {
+        Map<String, Object> m = CapacityBench.map();
+        double ticks = seconds * GatewayProcess.TICKS_PER_SECOND;
+        m.put("gateway", Stats.r((b.gw.gwCpuTicks() - a.gw.gwCpuTicks()) / ticks));
+        m.put("postgres", Stats.r((b.pgCpuTicks - a.pgCpuTicks) / ticks));
+        m.put("broker", Stats.r((b.brokerCpuTicks - a.brokerCpuTicks) / ticks));
+        m.put("bench_jvm", Stats.r((b.benchCpuTicks - a.benchCpuTicks) / ticks));
+        return m;
     }
 
     /** CPU ms per webhook between two readings: gateway, PostgreSQL, broker (Kafka only) and the bench's own JVM. */

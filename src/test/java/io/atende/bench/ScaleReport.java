@@ -48,14 +48,15 @@ final class ScaleReport {
                 .append("not acknowledged.\n\n");
         md.append("| transport | flood | acks/s | ack p50 ms | ack p99 ms | ack max ms | not acked | CPU ms/ack: gateway | ")
                 .append("PostgreSQL | broker | CPU ms/stored (to drained): gateway | PostgreSQL | broker | drain after flood s | ")
-                .append("db check | busy notices | gateway peak RSS MB | calibration ms | gateway run-queue wait s |\n");
-        md.append("|---".repeat(19)).append("|\n");
+                .append("db check | busy notices | gateway peak RSS MB | calibration ms | gateway run-queue wait s | ")
+                .append("cores busy: gateway + PostgreSQL + broker + bench JVM |\n");
+        md.append("|---".repeat(20)).append("|\n");
         for (Map.Entry<String, Object> e : cells.entrySet()) {
             String[] tf = e.getKey().split("/", 2);
             Map<String, Object> c = map(e.getValue());
             md.append("| ").append(tf[0]).append(" | ").append(tf[1]).append(" | ");
             if (c.containsKey("error")) {
-                md.append("failed: ").append(c.get("error")).append(" |".repeat(17)).append("\n");
+                md.append("failed: ").append(c.get("error")).append(" |".repeat(18)).append("\n");
                 continue;
             }
             Map<String, Object> ack = map(c.get("ack_ms"));
@@ -70,7 +71,7 @@ final class ScaleReport {
                     check.get("acked_not_stored") + " / " + check.get("stored_more_than_once") + " / "
                             + check.get("stored_not_acked"),
                     c.get("busy_notices_sent"), c.get("gateway_peak_rss_mb"), c.get("cpu_calibration_ms"),
-                    c.get("gateway_runqueue_wait_s_during_flood"));
+                    c.get("gateway_runqueue_wait_s_during_flood"), cores(map(c.get("cores_used_during_flood"))));
         }
         md.append("\nThe bench JVM's own CPU (driver and simulators, same cores) is in report.json ")
                 .append("(`bench_jvm_driver_and_simulators`), with the broker's and PostgreSQL's memory.\n\n");
@@ -117,6 +118,10 @@ final class ScaleReport {
         });
         md.append("\nDurations are real seconds at the compression above (multiply by it for the simulated LLM's ")
                 .append("time scale); the gateway's debounce, dispatch poll and affinity bound were divided by it too.\n\n");
+    }
+
+    private static String cores(Map<String, Object> c) {
+        return c.get("gateway") + " + " + c.get("postgres") + " + " + c.get("broker") + " + " + c.get("bench_jvm");
     }
 
     private static String target(Object ratio) {
