@@ -156,6 +156,8 @@ final class BenchConfig {
     final int ceilingConnections = i("ceiling-connections", 32);
     /** Extra gateway settings for the ceiling's replicas, as NAME=value pairs separated by commas. */
     final String ceilingGatewayEnv = s("ceiling-env", "");
+    /** embedded (one replica, its own PostgreSQL), external-1 and external-2 (replicas sharing the bench's PostgreSQL). */
+    final String ceilingRuns = s("ceiling-runs", "embedded,external-1,external-2");
 
     Map<String, String> ceilingEnv() {
         Map<String, String> m = new LinkedHashMap<>();

@@ -40,6 +40,7 @@ class CapacityBench {
         boolean analysed = List.of("conversations", "fairness", "overhead", "ingest", "voice", "llm-efficiency")
                 .stream().anyMatch(cfg::runs);
         ScaleBench.Result scale = new ScaleBench.Result(0, 0, 0);
+        long ceilingLost = 0;
         if (analysed && cfg.wakeProbeSamples > 0) {
             a.report.put("wake_up_floor", WakeUpProbe.measure(cfg.wakeProbeSamples, 20));
         }
@@ -115,9 +116,18 @@ class CapacityBench {
             }
             if (!real && cfg.runs("scale")) {
                 // Issue 16: ingest per transport and 50 x 10 on Kafka. Its report goes to bench.out, or to
-                // bench.out/scale when this run also writes the capacity report there. (The ceiling phase of the
-                // same issue hooks in next to it: if (cfg.runs("ceiling")) CeilingBench.run(...).)
+                // bench.out/scale when this run also writes the capacity report there.
                 scale = ScaleBench.run(cfg, ledger, ollama, evolution, analysed ? cfg.out().resolve("scale") : cfg.out());
+            }
+            if (!real && cfg.runs("ceiling")) {
+                // Issue 16: the gateway's ceiling with an LLM answering in tens of milliseconds.
+                Map<String, Object> ceiling = new LinkedHashMap<>();
+                ceiling.put("generated_at", Instant.now().toString());
+                ceiling.put("commit", Machine.gitCommit());
+                ceiling.put("machine", Machine.describe());
+                ceiling.putAll(CeilingBench.run(cfg, ledger, evolution, java.nio.file.Files.createTempDirectory("atende-ceiling-")));
+                CeilingBench.write(analysed || cfg.runs("scale") ? cfg.out().resolve("ceiling") : cfg.out(), ceiling);
+                ceilingLost = CeilingBench.lost(ceiling);
             }
             a.report.put("ollama_503", ollama.rejected503.get());
             a.report.put("evolution_rejected", evolution.rejected.get());
@@ -130,6 +140,7 @@ class CapacityBench {
         assertThat(a.totalDuplicates).as("duplicate replies").isZero();
         assertThat(scale.lost()).as("scale phase: webhooks lost (not stored) or replies lost").isZero();
         assertThat(scale.duplicates()).as("scale phase: webhooks stored twice or replies duplicated").isZero();
+        assertThat(ceilingLost).as("ceiling phase: replies lost or duplicated").isZero();
         assertThat(scale.failedCells()).as("scale phase: ingest cells that failed to run (see the log)").isZero();
     }
 
