@@ -96,6 +96,9 @@ final class ScaleReport {
                 target(fair.get("median_wait_ratio_worst_to_best_instance")));
         row(md, "fairness: worst / best number's median, message to reply (target <= 2x)",
                 target(fair.get("message_to_reply_median_ratio_worst_to_best")));
+        row(md, "worst number's median over the median number's: claimable to LLM request, message to reply",
+                fair.get("median_wait_ratio_worst_to_median_instance") + "x, "
+                        + fair.get("message_to_reply_median_ratio_worst_to_median") + "x");
         row(md, "LLM time share per number, min / max (equal: " + share(fair.get("numbers_served")) + ")",
                 fair.get("llm_time_share_min") + " / " + fair.get("llm_time_share_max"));
         row(md, "message to reply s, real (all numbers)", fair.get("message_to_reply_s"));
