@@ -86,8 +86,11 @@ final class ScaleBench {
     /** Runs the parts asked for and writes the report into {@code out}. */
     static Result run(BenchConfig cfg, Ledger ledger, OllamaSim ollama, EvolutionSim evolution, Path out)
             throws Exception {
-        ScaleBench b = new ScaleBench(cfg, ledger, ollama, evolution);
         List<String> parts = list(cfg.scaleParts);
+        if (parts.contains("fifty") || parts.contains("ingest") && list(cfg.scaleTransports).contains("kafka")) {
+            checkBrokerJars(); // before minutes of other cells
+        }
+        ScaleBench b = new ScaleBench(cfg, ledger, ollama, evolution);
         b.header(parts);
         try {
             if (parts.contains("ingest")) {
@@ -725,22 +728,27 @@ final class ScaleBench {
 
     private KafkaBroker broker() {
         if (broker == null) {
-            Path jars = KafkaBroker.jarsDir();
-            boolean present;
-            try (var files = Files.list(jars)) {
-                present = files.anyMatch(p -> p.getFileName().toString().startsWith("kafka_2.13"));
-            } catch (IOException e) {
-                present = false;
-            }
-            if (!present) {
-                throw new IllegalStateException(jars + " has no Kafka broker jars: maven-dependency-plugin copies them "
-                        + "in pre-integration-test, which -Dmdep.skip=true skips. Run the bench once without "
-                        + "-Dmdep.skip=true (or: mvn -B -o dependency:copy@copy-kafka-broker).");
-            }
+            checkBrokerJars();
             broker = KafkaBroker.start(workDir.resolve("kafka"), KafkaBroker.Settings.PRODUCTION);
             CapacityBench.log("Kafka broker on " + broker.bootstrapServers() + ", pid " + broker.pid());
         }
         return broker;
+    }
+
+    /** The broker's jars, which -Dmdep.skip=true does not copy: a clear message instead of a broker that fails. */
+    private static void checkBrokerJars() {
+        Path jars = KafkaBroker.jarsDir();
+        boolean present;
+        try (var files = Files.list(jars)) {
+            present = files.anyMatch(p -> p.getFileName().toString().startsWith("kafka_2.13"));
+        } catch (IOException e) {
+            present = false;
+        }
+        if (!present) {
+            throw new IllegalStateException(jars + " has no Kafka broker jars: maven-dependency-plugin copies them "
+                    + "in pre-integration-test, which -Dmdep.skip=true skips. Run the bench once without "
+                    + "-Dmdep.skip=true (or: mvn -B -o dependency:copy@copy-kafka-broker).");
+        }
     }
 
     /** The Kafka transport on the bench's broker, with topics and consumer group of its own (fresh for each run). */
