@@ -443,14 +443,25 @@ public final class ConversationQueue {
     /**
      * A reply published to another replica (Kafka transport): the replica that delivers it owns the conversation
      * from now on, so that its death, not the publisher's, is what hands the delivery to someone else.
+     * <p>
+     * Only while some of the record's parts are still to be sent: a record read again after its reply was delivered
+     * (Kafka delivers at least once - an offset commit lost with the broker, a publish that timed out after the broker
+     * had written it) must not take the lease of the conversation's next reply from the replica delivering that one.
+     * That replica's {@link #replyFinished} would then be ignored (not the owner), and nothing would ever finish the
+     * conversation, its lease renewed for ever by the adopter.
      *
-     * @return false when the conversation is no longer replying (delivered already): nothing to do
+     * @param partIds the parts the record carries
+     * @return false when the conversation is no longer replying, or none of these parts is pending (delivered
+     * already): nothing to do
      */
-    public boolean adoptReply(long conversationId) {
+    public boolean adoptReply(long conversationId, List<Long> partIds) {
         return tx.inTransaction(c -> Sql.update(c, """
-                update conversations set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
-                 where id = ? and state = 'replying'""",
-                lease.owner(), lease.duration().toMillis(), conversationId) > 0);
+                update conversations c set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
+                 where c.id = ? and c.state = 'replying'
+                   and exists (select 1 from messages m
+                                where m.id = any(?) and m.conversation_id = c.id and m.direction = 'out'
+                                  and m.status in ('ready', 'sending'))""",
+                lease.owner(), lease.duration().toMillis(), conversationId, (Object) partIds.toArray(Long[]::new)) > 0);
     }
 
     private static List<List<OutboundMessage>> pendingReplies(Connection c, List<Long> conversations) throws SQLException {

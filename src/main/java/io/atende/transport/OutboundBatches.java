@@ -58,7 +58,7 @@ public final class OutboundBatches {
         long conversationId = n.path("conversationId").asLong();
         List<Long> ids = new ArrayList<>();
         n.path("messageIds").forEach(x -> ids.add(x.asLong()));
-        if ("answer".equals(n.path("kind").asText()) && !queue.adoptReply(conversationId)) {
+        if ("answer".equals(n.path("kind").asText()) && !queue.adoptReply(conversationId, ids)) {
             return List.of();
         }
         return tx.inTransaction(c -> Sql.query(c, OutboundMessage.SELECT_PENDING + "m.id = any(?) order by m.id",

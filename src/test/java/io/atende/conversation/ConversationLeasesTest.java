@@ -128,6 +128,28 @@ class ConversationLeasesTest {
     }
 
     @Test
+    void aReplyRecordReadAgainAfterItsDeliveryLeavesTheNextReplysLeaseAlone() {
+        long conv = waitingConversation("5511900000005@s.whatsapp.net", "oi");
+        ClaimedTurn turn = a.claimReady().get(0);
+        List<Long> first = a.answered(turn, LlmAnswer.of("olá", 1, 1, 10, null)).stream().map(OutboundMessage::id).toList();
+        // b consumes the reply's record (Kafka transport): its parts are pending, the conversation is b's to deliver.
+        assertThat(b.adoptReply(conv, first)).isTrue();
+        assertThat(state(conv)).isEqualTo("replying/replica-b");
+        db.tx().inTransaction(c -> Sql.update(c, "update messages set status = 'sent' where id = any(?)",
+                (Object) first.toArray(Long[]::new)));
+        b.replyFinished(conv);
+        // The conversation's next reply, a's to deliver.
+        db.tx().inTransaction(c -> Sql.update(c,
+                "update conversations set state = 'replying', lease_owner = 'replica-a', lease_until = now() + interval '1 minute' where id = ?",
+                conv));
+        // The first record read again (its commit lost with the broker): nothing of it is pending, nothing adopted.
+        assertThat(b.adoptReply(conv, first)).isFalse();
+        assertThat(state(conv)).isEqualTo("replying/replica-a");
+        a.replyFinished(conv);
+        assertThat(state(conv)).as("a's delivery ends the conversation's reply").isEqualTo("idle/-");
+    }
+
+    @Test
     void aRestartedReplicaTakesItsOwnLeasesBackAtOnce() {
         long conv = waitingConversation("5511900000004@s.whatsapp.net", "bom dia");
         a.claimReady();

@@ -352,6 +352,28 @@ class KafkaTransportRoutesTest extends RouteTestSupport {
     }
 
     @Test
+    void anAdoptedReplyWhoseOffsetCommitFailsIsDeliveredAllTheSame() throws Exception {
+        adviseKafka();
+        startCamel();
+        consume("direct:consume-inbound", webhook("01-text-conversation.json", "K6"), new CountingCommit());
+        ConversationQueue queue = context.getRegistry().lookupByNameAndType("conversationQueue", ConversationQueue.class);
+        List<OutboundMessage> parts = queue.answered(queue.claimReady().get(0), LlmAnswer.of("Abrimos às 9h.", 10, 5, 900L, null));
+        long conversation = parts.get(0).conversationId();
+        execute("update conversations set lease_owner = 'replica-b' where id = ?", conversation);
+        String record = "{\"conversationId\":" + conversation + ",\"kind\":\"answer\",\"messageIds\":[" + parts.get(0).id() + "]}";
+
+        // The broker died with the commit: the consumer reports a timeout, though the broker may have written it
+        // (then the record is never read again). The conversation is this replica's now: it delivers the reply.
+        Exchange consumed = consume("direct:consume-outbound", record, () -> {
+            throw new TimeoutException("Timeout of 5000ms expired before successfully committing offsets");
+        });
+
+        assertThat(consumed.getException()).isNull();
+        assertThat(batches(replyWorkers)).containsExactly(parts);
+        assertThat(column("select lease_owner from conversations where id = ?", conversation)).containsExactly("replica-a");
+    }
+
+    @Test
     void theConsumerScreensEachRecordWithTheNumbersProfileAsItIsNow() throws Exception {
         adviseKafka();
         startCamel();
