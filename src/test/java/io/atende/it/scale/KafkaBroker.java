@@ -54,6 +54,7 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final Settings settings;
     private Process process;
+    private int restarts;
 
     private KafkaBroker(Path dir, int port, Settings settings) {
         this.dir = dir;
@@ -117,14 +118,44 @@ public final class KafkaBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String cp = jars + File.separator + "*";
         run(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c", props.toString()),
-                cp, dir.resolve("format.log"), true);
-        process = run(List.of("kafka.Kafka", props.toString()), cp, dir.resolve("broker.log"), false);
+                classpath(), dir.resolve("format.log"), true);
+        process = run(List.of("kafka.Kafka", props.toString()), classpath(), dir.resolve("broker.log"), false);
+        awaitListening(process, dir.resolve("broker.log"), Duration.ofSeconds(90));
+    }
+
+    /**
+     * Starts the broker again after {@link #kill()}: the same {@code server.properties}, so the same ports (clients
+     * reconnect to the address they know) and the same data directory, not formatted again - what it had flushed
+     * ({@code log.flush.interval.messages=1}: every acknowledged record) it reads back, topics, offsets and all.
+     * A port taken meanwhile by someone else's connection (the broker's were free while it was down) would make
+     * it exit at once: it is then started again until the port is free.
+     */
+    void restart() {
+        kill();
+        restarts++;
+        Path props = dir.resolve("server.properties");
+        Path log = dir.resolve("broker-restart-" + restarts + ".log");
         Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+        while (true) {
+            process = run(List.of("kafka.Kafka", props.toString()), classpath(), log, false);
+            try {
+                awaitListening(process, log, Duration.between(Instant.now(), deadline));
+                return;
+            } catch (IllegalStateException exited) {
+                if (process.isAlive() || Instant.now().isAfter(deadline)) {
+                    throw exited;
+                }
+                sleep(500);
+            }
+        }
+    }
+
+    private void awaitListening(Process p, Path log, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("Kafka broker exited with " + process.exitValue() + ", see " + dir.resolve("broker.log"));
+            if (!p.isAlive()) {
+                throw new IllegalStateException("Kafka broker exited with " + p.exitValue() + ", see " + log);
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 500);
@@ -133,7 +164,11 @@ public final class KafkaBroker implements AutoCloseable {
                 sleep(300);
             }
         }
-        throw new IllegalStateException("Kafka broker did not listen within 90 s, see " + dir.resolve("broker.log"));
+        throw new IllegalStateException("Kafka broker did not listen within " + timeout.toSeconds() + " s, see " + log);
+    }
+
+    private static String classpath() {
+        return Path.of("target", "kafka-broker").toAbsolutePath() + File.separator + "*";
     }
 
     private Process run(List<String> mainAndArgs, String cp, Path log, boolean waitForExit) {

@@ -62,11 +62,11 @@ abstract class ReplicaLoadCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaLoadCheck.class);
     private static final String TOKEN = "scale-it-token-0123456789";
-    private static final String EVOLUTION_KEY = "scale-it-evolution-key";
-    private static final String INSTANCE_A = "loja-a";
-    private static final String INSTANCE_B = "loja-b";
-    private static final int CONVERSATIONS = 100;
-    private static final int MESSAGES_EACH = 3;
+    static final String EVOLUTION_KEY = "scale-it-evolution-key";
+    static final String INSTANCE_A = "loja-a";
+    static final String INSTANCE_B = "loja-b";
+    static final int CONVERSATIONS = 100;
+    static final int MESSAGES_EACH = 3;
     private static final Pattern ANSWER = Pattern.compile("^c(\\d+) m(\\d+)$");
 
     Path work;
@@ -130,11 +130,8 @@ abstract class ReplicaLoadCheck {
             int conv = c;
             load.add(senders.submit(() -> {
                 for (int m = 1; m <= MESSAGES_EACH; m++) {
-                    String id = String.format("3AC%03dM%d", conv, m);
-                    String json = Payloads.fixture("01-text-conversation.json")
-                            .instance(conv % 2 == 0 ? INSTANCE_A : INSTANCE_B)
-                            .id(id).remoteJid(phone(conv) + "@s.whatsapp.net").remoteJidAlt(null)
-                            .text("c" + conv + " m" + m).json();
+                    String id = webhookId(conv, m);
+                    String json = webhook(conv, m);
                     // The load balancer's choice; a dead replica's share goes to the other one.
                     GatewayProcess first = (conv + m) % 2 == 0 ? replica1 : replica2;
                     GatewayProcess other = first == replica1 ? replica2 : replica1;
@@ -210,9 +207,7 @@ abstract class ReplicaLoadCheck {
             }
 
             List<EvolutionFixture.SentText> sent = evolution.sent();
-            Map<String, Integer> times = new HashMap<>();
-            sent.forEach(s -> times.merge(s.instance() + "|" + s.text(), 1, Integer::sum));
-            List<String> duplicates = times.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+            List<String> duplicates = repeatedReplies(sent);
             for (String d : duplicates) {
                 assertThat(inFlightAtKill).as("a reply sent twice must have been in flight at the kill: " + d)
                         .contains(d.substring(d.indexOf('|') + 1));
@@ -222,31 +217,7 @@ abstract class ReplicaLoadCheck {
                     .isEqualTo(sent.stream().map(EvolutionFixture.SentText::text).collect(java.util.stream.Collectors.toSet()));
             assertThat(storedAnswers).as("one stored answer per turn, never twice").doesNotHaveDuplicates();
 
-            // Per conversation: messages that arrived while a turn was running are answered together in the next
-            // turn (the fixture echoes them, one per line). Read in delivery order, the answers must cover every
-            // message exactly once and in the order the customer sent them.
-            Map<Integer, List<Integer>> answeredOrder = new LinkedHashMap<>();
-            Set<String> seenText = new HashSet<>();
-            for (EvolutionFixture.SentText s : sent) {
-                if (!seenText.add(s.instance() + "|" + s.text())) {
-                    continue; // a repeat of a part in flight at the kill (checked above)
-                }
-                assertThat(s.text()).startsWith("Resposta: ");
-                for (String line : s.text().substring("Resposta: ".length()).split("\n")) {
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    Matcher m = ANSWER.matcher(line.strip());
-                    assertThat(m.matches()).as("unexpected reply line '" + line + "'").isTrue();
-                    int conv = Integer.parseInt(m.group(1));
-                    assertThat(s.number()).isEqualTo(phone(conv));
-                    assertThat(s.instance()).isEqualTo(conv % 2 == 0 ? INSTANCE_A : INSTANCE_B);
-                    answeredOrder.computeIfAbsent(conv, k -> new ArrayList<>()).add(Integer.parseInt(m.group(2)));
-                }
-            }
-            assertThat(answeredOrder).hasSize(CONVERSATIONS);
-            answeredOrder.forEach((conv, order) -> assertThat(order)
-                    .as("conversation c" + conv + ": each message answered once, in order").containsExactly(1, 2, 3));
+            assertEachMessageAnsweredOnceInOrder(sent, CONVERSATIONS);
             LOG.info("Scale-out run ({}): {} messages, {} replies, {} duplicate(s) among {} part(s) in flight at the kill, "
                             + "{} webhook(s) retried on the surviving replica, {} conversation(s) taken back from the killed one, "
                             + "all answered {} s after the first webhook",
@@ -312,6 +283,56 @@ abstract class ReplicaLoadCheck {
         env.put("ATENDE_KAFKA_SESSION_TIMEOUT_MS", "6000");
         env.put("ATENDE_SHUTDOWN_S", "5");
         return env;
+    }
+
+    /** The WhatsApp id of message {@code m} (1-based) of conversation {@code conv}. */
+    static String webhookId(int conv, int m) {
+        return String.format("3AC%03dM%d", conv, m);
+    }
+
+    /** The Evolution webhook of message {@code m} of conversation {@code conv}: text "c{conv} m{m}", on loja-a or loja-b. */
+    static String webhook(int conv, int m) {
+        return Payloads.fixture("01-text-conversation.json")
+                .instance(conv % 2 == 0 ? INSTANCE_A : INSTANCE_B)
+                .id(webhookId(conv, m)).remoteJid(phone(conv) + "@s.whatsapp.net").remoteJidAlt(null)
+                .text("c" + conv + " m" + m).json();
+    }
+
+    /** The replies Evolution was asked to send more than once, as "instance|text". */
+    static List<String> repeatedReplies(List<EvolutionFixture.SentText> sent) {
+        Map<String, Integer> times = new HashMap<>();
+        sent.forEach(s -> times.merge(s.instance() + "|" + s.text(), 1, Integer::sum));
+        return times.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+    }
+
+    /**
+     * Per conversation: messages that arrived while a turn was running are answered together in the next turn (the
+     * fixture echoes them, one per line). Read in delivery order, the answers must cover every message exactly once
+     * and in the order the customer sent them. A repeated reply is read once (the caller judges repeats).
+     */
+    static void assertEachMessageAnsweredOnceInOrder(List<EvolutionFixture.SentText> sent, int conversations) {
+        Map<Integer, List<Integer>> answeredOrder = new LinkedHashMap<>();
+        Set<String> seenText = new HashSet<>();
+        for (EvolutionFixture.SentText s : sent) {
+            if (!seenText.add(s.instance() + "|" + s.text())) {
+                continue; // a repeat (the caller checked it)
+            }
+            assertThat(s.text()).startsWith("Resposta: ");
+            for (String line : s.text().substring("Resposta: ".length()).split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                Matcher m = ANSWER.matcher(line.strip());
+                assertThat(m.matches()).as("unexpected reply line '" + line + "'").isTrue();
+                int conv = Integer.parseInt(m.group(1));
+                assertThat(s.number()).isEqualTo(phone(conv));
+                assertThat(s.instance()).isEqualTo(conv % 2 == 0 ? INSTANCE_A : INSTANCE_B);
+                answeredOrder.computeIfAbsent(conv, k -> new ArrayList<>()).add(Integer.parseInt(m.group(2)));
+            }
+        }
+        assertThat(answeredOrder).hasSize(conversations);
+        answeredOrder.forEach((conv, order) -> assertThat(order)
+                .as("conversation c" + conv + ": each message answered once, in order").containsExactly(1, 2, 3));
     }
 
     static String phone(int conv) {
