@@ -27,7 +27,8 @@ import java.util.Random;
  */
 class ClaimCost {
 
-    static final int INSTANCES = 10;
+    /** Numbers the backlog is spread over; 1,000 for the internet-scale projection of docs/scale-out.md. */
+    static final int INSTANCES = Integer.getInteger("claimCost.instances", 10);
     static final int CALLS = Integer.getInteger("claimCost.calls", 300);
     static final int WARMUP = 30;
 
@@ -40,6 +41,9 @@ class ClaimCost {
         md.append("| ready conversations | function | picks per claim | mean ms / claim | p50 | p99 | mean ms / pick |\n");
         md.append("|---:|---|---:|---:|---:|---:|---:|\n");
         for (int backlog : new int[] {100, 1_000, 10_000}) {
+            if (backlog < INSTANCES) {
+                continue;
+            }
             String url = TestPostgres.newDatabase();
             try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
                 fill(c, backlog);
@@ -67,8 +71,8 @@ class ClaimCost {
             }
         }
         String report = "Each row: " + CALLS + " claims (after " + WARMUP + " unmeasured), each rolled back; "
-                + "10 numbers, 20 history messages per conversation, history 10 (V15: blocks of 5).\n\n" + md;
-        Files.writeString(Path.of("target/claim-cost.md"), report);
+                + INSTANCES + " numbers, 20 history messages per conversation, history 10 (V15: blocks of 5).\n\n" + md;
+        Files.writeString(Path.of(INSTANCES == 10 ? "target/claim-cost.md" : "target/claim-cost-" + INSTANCES + ".md"), report);
         System.out.println(report);
     }
 
