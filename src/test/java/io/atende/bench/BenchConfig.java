@@ -160,8 +160,13 @@ final class BenchConfig {
     final String ceilingRuns = s("ceiling-runs", "embedded,external-1,external-2");
 
     Map<String, String> ceilingEnv() {
+        return envPairs(ceilingGatewayEnv);
+    }
+
+    /** NAME=value pairs separated by commas, as the -Dbench.*-env settings give them. */
+    static Map<String, String> envPairs(String pairs) {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String kv : ceilingGatewayEnv.split(",")) {
+        for (String kv : pairs.split(",")) {
             int eq = kv.indexOf('=');
             if (eq > 0) {
                 m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
@@ -198,6 +203,8 @@ final class BenchConfig {
     final int fiftyBackendSlots = i("scale-fifty-backend-slots", 2);
     /** Time compression of the fifty part: the simulators, think times and the gateway's timers are divided by it. */
     final double fiftyCompression = d("scale-fifty-compression", 100);
+    /** Extra settings for the fifty part's replicas (NAME=value,...), e.g. ATENDE_CACHE_AFFINITY=off. */
+    final String fiftyGatewayEnv = s("scale-fifty-env", "");
 
     // gateway
     final String jar = s("jar", "target/atende.jar");

@@ -437,6 +437,7 @@ final class ScaleBench {
             // The queue-position notice would fire on compressed waits measured against its real threshold; it is a
             // sendText without an LLM call and changes no figure here.
             env.put("ATENDE_BUSY_NOTICE_S", "1000000");
+            env.putAll(BenchConfig.envPairs(cfg.fiftyGatewayEnv));
             m.put("gateway_env", new LinkedHashMap<>(env));
             for (int r = 1; r <= cfg.fiftyReplicas; r++) {
                 Map<String, String> own = new LinkedHashMap<>(env);
