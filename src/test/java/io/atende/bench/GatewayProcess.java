@@ -132,13 +132,13 @@ final class GatewayProcess implements AutoCloseable {
             // /proc unreadable: zeros below
         }
         if (pgRoot < 0) {
-            pgRoot = findPostmaster(parents.keySet());
+            pgRoot = ProcStat.postmaster(parents.keySet(), dataDir.toString());
         }
         long pgRss = 0, pgPss = 0, pgCpu = 0;
         int pgCount = 0;
         for (Map.Entry<Long, Long> en : parents.entrySet()) {
             long p = en.getKey();
-            if (p != pid && (p == pgRoot || isDescendant(p, pid, parents) || isDescendant(p, pgRoot, parents))) {
+            if (p != pid && (p == pgRoot || ProcStat.descends(p, pid, parents) || ProcStat.descends(p, pgRoot, parents))) {
                 Path dir = Path.of("/proc", String.valueOf(en.getKey()));
                 pgRss += ProcStat.statusKb(dir, "VmRSS");
                 pgPss += ProcStat.pssKb(dir);
@@ -156,33 +156,6 @@ final class GatewayProcess implements AutoCloseable {
                 pgRss, pgPss, pgCpu, pgCount, ProcStat.runQueueWaitNs(gw));
     }
 
-    /** The embedded PostgreSQL's postmaster: pg_ctl detaches it, so it is found by its data directory. */
-    private long findPostmaster(Iterable<Long> pids) {
-        String dir = dataDir.toString();
-        for (long p : pids) {
-            try {
-                String cmd = new String(Files.readAllBytes(Path.of("/proc", String.valueOf(p), "cmdline")))
-                        .replace('\0', ' ');
-                if (cmd.contains(dir) && cmd.contains("postgres") && !cmd.contains("-jar")) {
-                    return p;
-                }
-            } catch (IOException | RuntimeException ignored) {
-                // gone
-            }
-        }
-        return -1;
-    }
-
-    private static boolean isDescendant(long p, long ancestor, Map<Long, Long> parents) {
-        Long cur = parents.get(p);
-        for (int depth = 0; cur != null && depth < 10; depth++) {
-            if (cur == ancestor) {
-                return true;
-            }
-            cur = parents.get(cur);
-        }
-        return false;
-    }
 
     /** Heap in use, from jvm_memory_used_bytes{area="heap"} on /observe/metrics; -1 when unavailable. */
     long heapUsed() {

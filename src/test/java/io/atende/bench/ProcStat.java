@@ -3,11 +3,40 @@ package io.atende.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** Small readers for Linux /proc. */
 final class ProcStat {
 
     private ProcStat() {
+    }
+
+    /** The postmaster of the PostgreSQL whose data directory is {@code dataDir} (pg_ctl detaches it), or -1. */
+    static long postmaster(Iterable<Long> pids, String dataDir) {
+        for (long p : pids) {
+            try {
+                String cmd = new String(Files.readAllBytes(Path.of("/proc", String.valueOf(p), "cmdline")))
+                        .replace('\0', ' ');
+                if (cmd.contains(dataDir) && cmd.contains("postgres") && !cmd.contains("pg_ctl") && !cmd.contains("-jar")) {
+                    return p;
+                }
+            } catch (IOException | RuntimeException gone) {
+                // exited meanwhile
+            }
+        }
+        return -1;
+    }
+
+    /** True when {@code ancestor} is among {@code p}'s parents (at most 10 up), from a pid -> parent map. */
+    static boolean descends(long p, long ancestor, Map<Long, Long> parents) {
+        Long cur = parents.get(p);
+        for (int depth = 0; cur != null && depth < 10; depth++) {
+            if (cur == ancestor) {
+                return true;
+            }
+            cur = parents.get(cur);
+        }
+        return false;
     }
 
     /** {ppid, utime, stime, cutime, cstime} in clock ticks from /proc/<pid>/stat, or null. */

@@ -938,44 +938,17 @@ final class ScaleBench {
                 return new long[]{0, 0};
             }
             if (postmaster < 0 || !parents.containsKey(postmaster)) {
-                postmaster = find(parents.keySet());
+                postmaster = ProcStat.postmaster(parents.keySet(), dataDir.toAbsolutePath().toString());
             }
             long cpu = 0, pss = 0;
             for (long p : parents.keySet()) {
-                if (p == postmaster || descends(p, postmaster, parents)) {
+                if (p == postmaster || ProcStat.descends(p, postmaster, parents)) {
                     long[] st = stats.get(p);
                     cpu += st[1] + st[2] + st[3] + st[4];
                     pss += ProcStat.pssKb(Path.of("/proc", String.valueOf(p)));
                 }
             }
             return new long[]{cpu, pss};
-        }
-
-        private long find(Iterable<Long> pids) {
-            String dir = dataDir.toAbsolutePath().toString();
-            for (long p : pids) {
-                try {
-                    String cmd = new String(Files.readAllBytes(Path.of("/proc", String.valueOf(p), "cmdline")))
-                            .replace('\0', ' ');
-                    if (cmd.contains(dir) && cmd.contains("postgres") && !cmd.contains("pg_ctl")) {
-                        return p;
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // exited meanwhile
-                }
-            }
-            return -1;
-        }
-
-        private static boolean descends(long p, long ancestor, Map<Long, Long> parents) {
-            Long cur = parents.get(p);
-            for (int depth = 0; cur != null && depth < 10; depth++) {
-                if (cur == ancestor) {
-                    return true;
-                }
-                cur = parents.get(cur);
-            }
-            return false;
         }
 
         @Override
