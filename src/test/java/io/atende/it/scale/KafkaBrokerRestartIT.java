@@ -97,15 +97,7 @@ class KafkaBrokerRestartIT {
 
     @AfterAll
     void stop() throws IOException {
-        for (AutoCloseable c : new AutoCloseable[]{replica1, replica2, kafka, ollama, evolution}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // best effort
-                }
-            }
-        }
+        ReplicaLoadCheck.closeAll(replica1, replica2, kafka, ollama, evolution);
         if (work != null && (!passed || Boolean.getBoolean("atende.it.keep-logs"))) {
             LOG.info("Broker and replica logs kept in {}", work);
         } else if (work != null) {

@@ -99,15 +99,7 @@ abstract class ReplicaLoadCheck {
 
     @AfterAll
     void stop() throws IOException {
-        for (AutoCloseable c : new AutoCloseable[]{replica1, replica2, kafka, ollama, evolution}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // best effort
-                }
-            }
-        }
+        closeAll(replica1, replica2, kafka, ollama, evolution);
         if (work != null) {
             // Broker data and replica logs; kept when the test failed would be nicer, but /tmp must not fill up.
             try (var paths = Files.walk(work)) {
@@ -252,6 +244,19 @@ abstract class ReplicaLoadCheck {
     }
 
     /** The settings every replica of these runs shares (each adds its port, name and data directory). */
+    /** Closes each one that was started, best effort: a teardown must reach the broker and the fixtures. */
+    static void closeAll(AutoCloseable... parts) {
+        for (AutoCloseable c : parts) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
     static Map<String, String> replicaEnv(KafkaBroker kafka, OllamaFixture ollama, EvolutionFixture evolution, String dbUrl) {
         Map<String, String> env = new HashMap<>();
         env.put("ATENDE_QUEUE", "kafka");
