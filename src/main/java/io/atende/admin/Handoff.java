@@ -12,6 +12,6 @@ import java.time.Instant;
  * @param waitingSeconds   while not answered: how long the number has been open since the handoff (business hours,
  *                         the number's own); 0 once answered
  */
-public record Handoff(String instance, String contactJid, String pushName, Instant since, Instant until,
+public record Handoff(long conversationId, String instance, String contactJid, String pushName, Instant since, Instant until,
                       boolean operatorAnswered, long waitingSeconds) {
 }
