@@ -7,7 +7,7 @@
   var ESTADOS = { waiting: 'aguardando IA', answering: 'respondendo', idle: 'com o robô', opted_out: 'opt-out' };
   var MOTIVOS = { customer: 'pediu atendente', operator: 'pausada pelo celular', admin: 'pausada pelo painel' };
   var POLL_MS = 5000;
-  var s = { me: null, filtro: 'atendente', numero: '', pagina: 1, vista: null, conversa: null, unmask: false,
+  var s = { pedido: 0, me: null, filtro: 'atendente', numero: '', pagina: 1, vista: null, conversa: null, unmask: false,
     perfil: null, etag: null, instancia: null, instancias: null };
 
   function $(id) { return document.getElementById(id); }
@@ -156,8 +156,9 @@
     });
     var q = '?filter=' + encodeURIComponent(s.filtro) + (s.numero ? '&instance=' + encodeURIComponent(s.numero) : '')
       + (s.pagina > 1 ? '&page=' + s.pagina : '');
+    var pedido = ++s.pedido;
     api('GET', '/painel/api/conversations' + q).then(function (r) {
-      if (r.status !== 200) { return; }
+      if (pedido !== s.pedido || r.status !== 200) { return; } // a later filter's answer wins
       var itens = r.json.items;
       var ul = $('lista');
       limpar(ul);
