@@ -87,8 +87,9 @@ public final class PainelAccess {
             LOG.info("Painel: operator of instance {} signed in from {}", instance, client);
         }
         limiter.succeeded(client);
-        return new Login(cookie(started.cookieValue(), secure(requestUrl, forwardedProto),
-                sessions.idle().toSeconds()), me(started.session()));
+        // A browser-session cookie: the server ends the session (idle, 12 h, logout), not a client-side countdown
+        return new Login(cookie(started.cookieValue(), secure(requestUrl, forwardedProto), -1),
+                me(started.session()));
     }
 
     /**
@@ -129,9 +130,10 @@ public final class PainelAccess {
         return n.toString();
     }
 
+    /** @param maxAgeSeconds 0 clears the cookie; negative: none (it lasts as long as the browser's session) */
     static String cookie(String value, boolean secure, long maxAgeSeconds) {
-        return COOKIE + "=" + value + "; Path=/painel; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Strict"
-                + (secure ? "; Secure" : "");
+        return COOKIE + "=" + value + "; Path=/painel" + (maxAgeSeconds >= 0 ? "; Max-Age=" + maxAgeSeconds : "")
+                + "; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
     }
 
     static boolean secure(String requestUrl, String forwardedProto) {

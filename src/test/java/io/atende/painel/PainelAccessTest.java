@@ -9,10 +9,11 @@ class PainelAccessTest {
 
     @Test
     void theCookieIsHttpOnlyStrictAndScopedToThePainel() {
-        String cookie = PainelAccess.cookie("abc", false, 1800);
+        String cookie = PainelAccess.cookie("abc", false, -1);
         assertThat(cookie).startsWith("atende_painel=abc;").contains("; Path=/painel").contains("; HttpOnly")
-                .contains("; SameSite=Strict").contains("; Max-Age=1800").doesNotContain("Secure");
-        assertThat(PainelAccess.cookie("abc", true, 1800)).endsWith("; Secure");
+                .contains("; SameSite=Strict").doesNotContain("Max-Age").doesNotContain("Secure");
+        assertThat(PainelAccess.cookie("abc", true, -1)).endsWith("; Secure");
+        assertThat(PainelAccess.cookie("", false, 0)).startsWith("atende_painel=;").contains("; Max-Age=0");
     }
 
     @Test
