@@ -5,6 +5,7 @@ import java.time.Instant;
 /**
  * A customer who asked for a human attendant, still with one ({@code human_until} later than the gateway's clock).
  *
+ * @param conversationId   the conversation's id (the Painel addresses conversations by it)
  * @param contactJid       whole here, the renderer masks it
  * @param since            when the customer asked
  * @param until            when the bot takes over again unless extended

@@ -229,6 +229,19 @@ class PainelApiE2ETest {
     }
 
     @Test
+    void aSessionEndsAfterItsIdleTimeButNotWhileInUse() {
+        Page page = login(PainelStand.LOJA_TOKEN);
+        io.atende.support.GatewayClock clock = stand.app.context().getRegistry()
+                .lookupByNameAndType("gatewayClock", io.atende.support.GatewayClock.class);
+        clock.advance(Duration.ofMinutes(20));
+        assertThat(get("/painel/api/me", page).statusCode()).as("used within 30 minutes").isEqualTo(200);
+        clock.advance(Duration.ofMinutes(20));
+        assertThat(get("/painel/api/me", page).statusCode()).as("20 minutes since its last use").isEqualTo(200);
+        clock.advance(Duration.ofMinutes(31));
+        assertThat(get("/painel/api/me", page).statusCode()).as("idle for 31 minutes").isEqualTo(401);
+    }
+
+    @Test
     void fiveFailedSignInsAMinuteFromOneAddressAreEnough() {
         String address = "203.0.113." + (10 + (int) (Math.random() * 200));
         for (int i = 0; i < 5; i++) {
