@@ -1,6 +1,6 @@
 // Atende Painel: one small script, no framework, no build step. Everything the server sends is shown with
 // textContent (never as HTML), so a customer's "<script>" is just text. The session is an HttpOnly cookie; the CSRF
-// token lives in this page's memory only (never in localStorage or a URL).
+// token lives in this page's memory only (never in the browser's storage or a URL).
 'use strict';
 (function () {
   var DIAS = [['mon', 'Seg'], ['tue', 'Ter'], ['wed', 'Qua'], ['thu', 'Qui'], ['fri', 'Sex'], ['sat', 'Sáb'], ['sun', 'Dom']];

@@ -45,7 +45,8 @@ public final class PainelAssets {
         if (a == null) {
             throw PainelException.notFound();
         }
-        if (ifNoneMatch != null && ifNoneMatch.contains(a.etag())) {
+        // Camel's bean binding may hand the header over without its quotes: compare the tag itself
+        if (ifNoneMatch != null && ifNoneMatch.contains(a.etag().replace("\"", ""))) {
             return new Asset(304, a.contentType(), a.etag(), new byte[0]);
         }
         return a;
