@@ -266,7 +266,12 @@
     $('n-timeZone').value = h.timeZone || '';
     $('n-holidays').value = (h.holidays || []).join(', ');
     $('n-policy').value = h.outOfHoursPolicy || '';
-    DIAS.forEach(function (d) { $('n-dia-' + d[0]).value = ((h.weekly || {})[d[0]] || []).join(', '); });
+    DIAS.forEach(function (d) {
+      var dia = $('n-dia-' + d[0]);
+      dia.value = ((h.weekly || {})[d[0]] || []).join(', ');
+      // without any weekly hours the number is always open; with some, a blank day is closed
+      dia.placeholder = h.weekly ? 'fechado' : 'aberto';
+    });
     $('n-enabled').checked = p.enabled !== false;
     $('n-operatorToken').value = '';
     $('n-token-definido').textContent = p.operatorTokenSet ? 'Este número já tem um token de atendente.' : 'Sem token de atendente.';
