@@ -229,6 +229,34 @@ class PainelApiE2ETest {
     }
 
     @Test
+    void deadLettersShowOnTheHealthPageAndTheirNumbersOperatorReplaysThem() {
+        String unreachable = "5511900000009";
+        stand.evolution.notOnWhatsApp(unreachable);
+        stand.customer("loja", unreachable, "alguém aí?");
+        Page admin = login(PainelStand.ADMIN);
+        org.awaitility.Awaitility.await().atMost(PainelStand.WAIT).until(() ->
+                json(get("/painel/api/health", admin).body()).get("deadLetters").size() > 0);
+        JsonNode health = json(get("/painel/api/health", admin).body());
+        assertThat(health.toString()).doesNotContain(unreachable).doesNotContain("alguém aí?");
+        assertThat(health.get("llm").get("slots").asInt()).isPositive();
+        assertThat(health.get("services").findValuesAsText("name")).containsExactly("Evolution", "Ollama");
+        assertThat(health.get("services").findValuesAsText("reachable")).containsOnly("true");
+        long id = health.get("deadLetters").get(0).get("id").asLong();
+
+        Page outra = login(PainelStand.OUTRA_TOKEN);
+        assertThat(json(get("/painel/api/health", outra).body()).get("deadLetters")).isEmpty();
+        assertThat(post("/painel/api/dead-letters/" + id + "/replay", outra, null).statusCode())
+                .as("another number's letter").isEqualTo(404);
+
+        stand.evolution.everyoneOnWhatsApp();
+        Page loja = login(PainelStand.LOJA_TOKEN);
+        assertThat(post("/painel/api/dead-letters/" + id + "/replay", loja, null).statusCode()).isEqualTo(202);
+        org.awaitility.Awaitility.await().atMost(PainelStand.WAIT).until(() -> !stand.sentTo(unreachable).isEmpty());
+        assertThat(post("/painel/api/dead-letters/" + id + "/replay", loja, null).statusCode())
+                .as("replayed already").isEqualTo(409);
+    }
+
+    @Test
     void aSessionEndsAfterItsIdleTimeButNotWhileInUse() {
         Page page = login(PainelStand.LOJA_TOKEN);
         io.atende.support.GatewayClock clock = stand.app.context().getRegistry()
