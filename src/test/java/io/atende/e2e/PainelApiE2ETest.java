@@ -211,6 +211,11 @@ class PainelApiE2ETest {
         assertThat(json(invalid.body()).get("field").asText()).startsWith("hours");
         assertThat(json(post("/painel/api/instances/loja/test", loja, "{\"question\":\"\"}").body()).get("field").asText())
                 .isEqualTo("question");
+
+        stand.ollama.failNext(1, 500);
+        HttpResponse<String> down = post("/painel/api/instances/loja/test", loja, "{\"question\":\"oi\"}");
+        assertThat(down.statusCode()).as("the LLM failed: a 503 to retry, never a stack trace").isEqualTo(503);
+        assertThat(down.body()).contains("\"error\":\"unavailable\"").doesNotContain("Exception");
     }
 
     @Test
