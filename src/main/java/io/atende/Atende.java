@@ -5,6 +5,7 @@ import io.atende.conversation.ConversationConfiguration;
 import io.atende.conversation.StartupRecovery;
 import io.atende.ingest.IngestConfiguration;
 import io.atende.llm.LlmConfiguration;
+import io.atende.painel.PainelConfiguration;
 import io.atende.profile.ProfileConfiguration;
 import io.atende.reply.ReplyConfiguration;
 import io.atende.speech.SpeechConfiguration;
@@ -33,7 +34,7 @@ public final class Atende extends Main {
     public static List<CamelConfiguration> configurations() {
         return List.of(new SupportConfiguration(), new StoreConfiguration(), new ProfileConfiguration(), new LlmConfiguration(),
                 new IngestConfiguration(), new ConversationConfiguration(), new ReplyConfiguration(),
-                new SpeechConfiguration(), new AdminConfiguration(), new TransportConfiguration(), new StartupRecovery());
+                new SpeechConfiguration(), new AdminConfiguration(), new PainelConfiguration(), new TransportConfiguration(), new StartupRecovery());
     }
 
     @Override

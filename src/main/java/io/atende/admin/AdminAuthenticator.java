@@ -40,6 +40,11 @@ public final class AdminAuthenticator {
         }
     }
 
+    /** True when the candidate is the admin token (the Painel's sign-in takes it from a JSON body). */
+    public boolean matches(String candidate) {
+        return token.matches(candidate);
+    }
+
     /** Says where the token came from; when it was just generated, shows it once. */
     public static void announce(SecretToken token, int port) {
         token.announce(LOG, "Admin token", "ATENDE_ADMIN_TOKEN", value -> """

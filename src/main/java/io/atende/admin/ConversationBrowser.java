@@ -120,6 +120,10 @@ public final class ConversationBrowser {
             conditions.add("(" + API_STATE + ") = ?");
             params.add(query.state());
         }
+        if (query.reasons() != null) {
+            conditions.add("c.human_reason = any(?)");
+            params.add(query.reasons().toArray(String[]::new));
+        }
         if (query.q() != null) {
             String name = "c.push_name ilike ?";
             params.add("%" + likeEscaped(query.q()) + "%");

@@ -166,21 +166,22 @@ public final class ConversationHandoffs {
             params.add(query.instance());
         }
         String instance = query.instance() == null ? "" : " and i.name = ?";
-        record Row(String instance, String contactJid, String pushName, Instant since, Instant until,
+        record Row(long id, String instance, String contactJid, String pushName, Instant since, Instant until,
                    boolean answered) {
         }
         List<Row> rows = tx.inTransaction(c -> Sql.query(c, """
-                select i.name, c.contact_jid, c.push_name, c.human_since, c.human_until,
+                select c.id, i.name, c.contact_jid, c.push_name, c.human_since, c.human_until,
                        coalesce(c.operator_seen_at >= c.human_since, false) as answered
                   from conversations c join instances i on i.id = c.instance_id
                  where c.human_until > ? and c.human_reason = 'customer' and c.opted_out_at is null""" + instance + """
 
                  order by c.human_since, c.id""",
-                rs -> new Row(rs.getString(1), rs.getString(2), rs.getString(3), Sql.instant(rs, "human_since"),
+                rs -> new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        Sql.instant(rs, "human_since"),
                         Sql.instant(rs, "human_until"), rs.getBoolean("answered")), params.toArray()));
         List<Handoff> items = new ArrayList<>(rows.size());
         for (Row r : rows) {
-            items.add(new Handoff(r.instance(), r.contactJid(), r.pushName(), r.since(), r.until(), r.answered(),
+            items.add(new Handoff(r.id(), r.instance(), r.contactJid(), r.pushName(), r.since(), r.until(), r.answered(),
                     r.answered() ? 0 : waitingSeconds(r.instance(), r.since(), now)));
         }
         return new HandoffList(query, List.copyOf(items));

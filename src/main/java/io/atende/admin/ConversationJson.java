@@ -15,6 +15,17 @@ public final class ConversationJson {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The Painel's renderer adds each conversation's id: it addresses a conversation by id, its number masked. */
+    private final boolean withIds;
+
+    public ConversationJson() {
+        this(false);
+    }
+
+    public ConversationJson(boolean withIds) {
+        this.withIds = withIds;
+    }
+
     /** {@code {"page":1,"pageSize":50,"hasMore":false,"items":[...]}} */
     public String page(ConversationPage page) {
         ObjectNode body = JSON.createObjectNode();
@@ -22,7 +33,7 @@ public final class ConversationJson {
         body.put("pageSize", ConversationBrowser.PAGE_SIZE);
         body.put("hasMore", page.hasMore());
         ArrayNode items = body.putArray("items");
-        page.items().forEach(s -> items.add(summary(s, page.query().unmask())));
+        page.items().forEach(s -> items.add(identified(s, page.query().unmask())));
         return body.toString();
     }
 
@@ -30,7 +41,7 @@ public final class ConversationJson {
     public String transcript(Transcript transcript) {
         boolean unmask = transcript.query().unmask();
         ObjectNode body = JSON.createObjectNode();
-        body.set("conversation", summary(transcript.conversation(), unmask));
+        body.set("conversation", identified(transcript.conversation(), unmask));
         body.put("pageSize", ConversationBrowser.TRANSCRIPT_SIZE);
         body.put("hasMore", transcript.hasMore());
         ArrayNode messages = body.putArray("messages");
@@ -67,6 +78,9 @@ public final class ConversationJson {
         ArrayNode items = body.putArray("items");
         for (Handoff h : list.items()) {
             ObjectNode n = items.addObject();
+            if (withIds) {
+                n.put("id", h.conversationId());
+            }
             n.put("instance", h.instance());
             contact(n, h.contactJid(), list.query().unmask());
             n.put("pushName", h.pushName());
@@ -80,7 +94,18 @@ public final class ConversationJson {
 
     /** One conversation's summary as the list shows it (the pause and resume operations answer it). */
     public String conversation(ConversationSummary summary) {
-        return summary(summary, false).toString();
+        return identified(summary, false).toString();
+    }
+
+    private ObjectNode identified(ConversationSummary s, boolean unmask) {
+        ObjectNode n = summary(s, unmask);
+        if (withIds) {
+            ObjectNode first = JSON.createObjectNode();
+            first.put("id", s.id());
+            first.setAll(n);
+            return first;
+        }
+        return n;
     }
 
     static ObjectNode summary(ConversationSummary s, boolean unmask) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 /**
  * A customer who asked for a human attendant, still with one ({@code human_until} later than the gateway's clock).
  *
+ * @param conversationId   the conversation's id (the Painel addresses conversations by it)
  * @param contactJid       whole here, the renderer masks it
  * @param since            when the customer asked
  * @param until            when the bot takes over again unless extended
@@ -12,6 +13,6 @@ import java.time.Instant;
  * @param waitingSeconds   while not answered: how long the number has been open since the handoff (business hours,
  *                         the number's own); 0 once answered
  */
-public record Handoff(String instance, String contactJid, String pushName, Instant since, Instant until,
+public record Handoff(long conversationId, String instance, String contactJid, String pushName, Instant since, Instant until,
                       boolean operatorAnswered, long waitingSeconds) {
 }

@@ -36,6 +36,15 @@ public final class ConversationPrompt {
     }
 
     /**
+     * A question asked of a number's profile outside any conversation (the Painel's "testar" box): no history, no
+     * cache slot.
+     */
+    public LlmPrompt preview(EffectiveProfile p, String question) {
+        return new LlmPrompt(builder.build(systemMessage(p), p.numPredict(), java.util.List.of(),
+                java.util.List.of(question)), new LlmOptions(p.model(), p.temperature(), p.numPredict()));
+    }
+
+    /**
      * The persona, then the facts under their heading. The facts come after the persona, not before: the model reads
      * the persona as who it is and the facts as what it knows, and a trimmed system message keeps its beginning.
      */

@@ -69,6 +69,16 @@ public final class InstanceProfiles {
         return p;
     }
 
+    /**
+     * What the instance would run with if its stored document were {@code document} (the Painel's "testar" box asks
+     * the LLM with a profile before it is saved).
+     *
+     * @param document a validated stored document ({@link ProfileJson#mergePatch})
+     */
+    public EffectiveProfile preview(String instance, com.fasterxml.jackson.databind.node.ObjectNode document) {
+        return EffectiveProfile.resolve(instance, 0, READER.convertValue(document, InstanceProfile.class), defaults);
+    }
+
     /** Every instance's own webhook token (instances without one are authenticated with the global token). */
     public Set<String> webhookTokens() {
         return current().webhookTokens();

@@ -75,6 +75,11 @@ public final class ProfileJson {
     public static final int MAX_INTERVALS = 48;
     public static final int MAX_HOLIDAYS = 1_000;
     public static final String DEFAULT_CHANGED_BY = "admin-api";
+    /** A number's Painel sign-in: long enough that guessing it is hopeless (the login is rate limited too). */
+    public static final int MIN_OPERATOR_TOKEN = 20;
+    /** The write-only operator token (issue 17): stored only as its SHA-256, {@value #OPERATOR_TOKEN_HASH}. */
+    public static final String OPERATOR_TOKEN = "operatorToken";
+    public static final String OPERATOR_TOKEN_HASH = "operatorTokenHash";
 
     /** The write-only fields, by object: each is rendered as {@code <name>Set}. A later token field goes here. */
     public static final Map<String, List<String>> SECRETS = Map.of("evolution", List.of("apiKey", "webhookToken"));
@@ -118,7 +123,7 @@ public final class ProfileJson {
      * @throws ProfileValidationException the result is not a valid profile (the field named)
      */
     public static ObjectNode mergePatch(ObjectNode stored, ObjectNode patch) {
-        JsonNode merged = merge(stored.deepCopy(), patch);
+        JsonNode merged = merge(stored.deepCopy(), patchOperatorToken(patch));
         return validate(merged, false);
     }
 
@@ -155,7 +160,46 @@ public final class ProfileJson {
                 result.set(object, target);
             }
         }
+        JsonNode operatorToken = result.remove(OPERATOR_TOKEN);
+        if (operatorToken == null) {
+            if (stored.hasNonNull(OPERATOR_TOKEN_HASH)) {
+                result.put(OPERATOR_TOKEN_HASH, stored.get(OPERATOR_TOKEN_HASH).asText());
+            }
+        } else if (!operatorToken.isNull()) {
+            result.put(OPERATOR_TOKEN_HASH, operatorTokenHash(operatorToken.asText()));
+        }
         return canonical(result);
+    }
+
+    /** The stored form of an operator token: the SHA-256 (hex) of the token, stripped. */
+    public static String operatorTokenHash(String token) {
+        return sha256(token.strip().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A PATCH's {@code operatorToken} as the stored document holds it, before the merge: a token becomes its hash,
+     * null clears the hash; {@code operatorTokenSet} (read-only) is dropped. The hash itself is never accepted.
+     *
+     * @throws ProfileValidationException {@code operatorTokenHash} given, or a bad token
+     */
+    static ObjectNode patchOperatorToken(ObjectNode patch) {
+        if (patch.has(OPERATOR_TOKEN_HASH)) {
+            throw unknown(OPERATOR_TOKEN_HASH);
+        }
+        ObjectNode out = patch.deepCopy();
+        JsonNode set = out.remove(OPERATOR_TOKEN + "Set");
+        if (set != null && !set.isNull()) {
+            bool(set, OPERATOR_TOKEN + "Set");
+        }
+        JsonNode token = out.remove(OPERATOR_TOKEN);
+        if (token != null) {
+            if (token.isNull()) {
+                out.putNull(OPERATOR_TOKEN_HASH);
+            } else {
+                out.put(OPERATOR_TOKEN_HASH, operatorTokenHash(operatorToken(token)));
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- answers
@@ -171,6 +215,9 @@ public final class ProfileJson {
                     object.put(name + "Set", set);
                 }
             }
+        }
+        if (shown.remove(OPERATOR_TOKEN_HASH) != null) {
+            shown.put(OPERATOR_TOKEN + "Set", true);
         }
         return canonical(shown);
     }
@@ -348,15 +395,29 @@ public final class ProfileJson {
             String name = e.getKey();
             JsonNode v = e.getValue();
             if (v.isNull()) {
-                if (!isKnownTopLevel(name)) {
+                if (!isKnownTopLevel(name) || (request && name.equals(OPERATOR_TOKEN_HASH))) {
                     throw unknown(name);
                 }
-                if (request && name.equals("evolution")) {
-                    out.set(name, v);
+                if (request && (name.equals("evolution") || name.equals(OPERATOR_TOKEN))) {
+                    out.set(name, v); // clear it
                 }
                 continue;
             }
             switch (name) {
+                // write-only: a request's token, a stored document's hash of it; never both ways
+                case OPERATOR_TOKEN -> {
+                    if (!request) {
+                        throw unknown(name);
+                    }
+                    out.put(name, operatorToken(v));
+                }
+                case OPERATOR_TOKEN_HASH -> {
+                    if (request || !v.isTextual() || !v.asText().matches("[0-9a-f]{64}")) {
+                        throw unknown(name);
+                    }
+                    out.put(name, v.asText());
+                }
+                case "operatorTokenSet" -> bool(v, name); // read-only: a GET's body can be PUT back
                 case "enabled" -> out.set(name, bool(v, name));
                 case "displayName" -> out.put(name, string(v, name, MAX_DISPLAY_NAME, false));
                 case "systemPrompt" -> out.put(name, string(v, name, MAX_SYSTEM_PROMPT, true));
@@ -387,7 +448,17 @@ public final class ProfileJson {
 
     private static final List<String> TOP_LEVEL = List.of("enabled", "displayName", "systemPrompt", "facts", "model",
             "temperature", "numPredict", "historyTurns", "texts", "trigger", "ignoreJids", "allowJids", "debounceMs",
-            "evolution", "handoff", "optOut", "hours", "typing", "split", "voice");
+            "evolution", "handoff", "optOut", "hours", "typing", "split", "voice", OPERATOR_TOKEN, OPERATOR_TOKEN_HASH,
+            "operatorTokenSet");
+
+    private static String operatorToken(JsonNode v) {
+        String token = string(v, OPERATOR_TOKEN, MAX_SECRET, true).strip();
+        if (token.length() < MIN_OPERATOR_TOKEN || token.chars().anyMatch(Character::isWhitespace)) {
+            throw new ProfileValidationException(OPERATOR_TOKEN, OPERATOR_TOKEN + " must be at least "
+                    + MIN_OPERATOR_TOKEN + " characters, without spaces");
+        }
+        return token;
+    }
 
     private static boolean isKnownTopLevel(String name) {
         return TOP_LEVEL.contains(name);
@@ -760,6 +831,9 @@ public final class ProfileJson {
         before.fieldNames().forEachRemaining(names::add);
         after.fieldNames().forEachRemaining(names::add);
         names.removeIf(n -> Objects.equals(before.get(n), after.get(n)));
+        if (names.remove(OPERATOR_TOKEN_HASH)) {
+            names.add(OPERATOR_TOKEN); // the history says which field, never the hash
+        }
         return List.copyOf(names);
     }
 }

@@ -256,6 +256,14 @@ public final class ProfileStore {
             throw new ProfileValidationException("evolution.webhookToken",
                     "evolution.webhookToken is another instance's: each instance needs its own");
         }
+        String operatorHash = next.path(ProfileJson.OPERATOR_TOKEN_HASH).asText(null);
+        if (operatorHash != null && Sql.oneLong(c, """
+                select count(*) from instance_profiles
+                 where instance <> ? and profile ->> 'operatorTokenHash' = ?""", instance, operatorHash) > 0) {
+            // A token signs an operator in to one number: the Painel must know which.
+            throw new ProfileValidationException(ProfileJson.OPERATOR_TOKEN,
+                    "operatorToken is another instance's: each instance needs its own");
+        }
         long version = nextVersion(c, instance);
         String json = next.toString();
         Sql.update(c, """

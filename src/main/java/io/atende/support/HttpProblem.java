@@ -78,12 +78,14 @@ public record HttpProblem(int status, String error, String detail, Integer retry
         return switch (status) {
             case 400 -> "Bad Request";
             case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
             case 406 -> "Not Acceptable";
             case 409 -> "Conflict";
             case 412 -> "Precondition Failed";
             case 415 -> "Unsupported Media Type";
+            case 429 -> "Too Many Requests";
             case 503 -> "Service Unavailable";
             default -> status >= 500 ? "Internal Server Error" : "Error";
         };
