@@ -52,6 +52,9 @@
     return Math.floor(h / 24) + ' dias';
   }
   function desde(iso) { return iso ? (Date.now() - Date.parse(iso)) / 1000 : 0; }
+  // An outbound message's delivery state, as the owner reads it (unknown ones as the API gives them).
+  var ENVIOS = { ready: 'na fila', sending: 'enviando', sent: 'enviada', failed: 'falhou', withheld: 'retida', dead: 'não enviada' };
+  function situacaoDoEnvio(status) { return ENVIOS[status] || status || ''; }
   function hora(iso) {
     if (!iso) { return ''; }
     var d = new Date(iso);
@@ -206,7 +209,7 @@
       r.json.messages.forEach(function (m) {
         var li = el('li', m.direction === 'out' ? 'out' : 'in');
         li.appendChild(document.createTextNode(m.text !== null && m.text !== undefined ? m.text : '[' + m.kind + ']'));
-        li.appendChild(el('span', 'hora', hora(m.at) + (m.direction === 'out' ? ' · ' + m.status : '')));
+        li.appendChild(el('span', 'hora', hora(m.at) + (m.direction === 'out' ? ' · ' + situacaoDoEnvio(m.status) : '')));
         ol.appendChild(li);
       });
     });
