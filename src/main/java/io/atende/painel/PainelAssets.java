@@ -1,12 +1,10 @@
 package io.atende.painel;
 
+import io.atende.support.SecretToken;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,7 +29,7 @@ public final class PainelAssets {
     public PainelAssets() {
         FILES.forEach((name, type) -> {
             byte[] bytes = read("painel/" + name);
-            assets.put(name, new Asset(200, type, "\"" + sha256(bytes).substring(0, 16) + "\"", bytes));
+            assets.put(name, new Asset(200, type, "\"" + SecretToken.sha256Hex(bytes).substring(0, 16) + "\"", bytes));
         });
     }
 
@@ -65,14 +63,6 @@ public final class PainelAssets {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

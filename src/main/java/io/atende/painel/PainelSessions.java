@@ -1,17 +1,12 @@
 package io.atende.painel;
 
+import io.atende.support.SecretToken;
 import io.atende.store.Sql;
 import io.atende.store.Transactions;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.HexFormat;
 
 /**
  * The Painel's sessions in PostgreSQL (V17), so any replica serves a signed-in page. The cookie holds a random 256-bit
@@ -19,8 +14,6 @@ import java.util.HexFormat;
  * case, at logout, and (an operator's) as soon as its number's operator token is changed or cleared.
  */
 public final class PainelSessions {
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A new session: the cookie's value (shown to the browser once) and the session. */
     public record Started(String cookieValue, PainelSession session) {
@@ -54,11 +47,11 @@ public final class PainelSessions {
      * @param tokenHash the operator token's hash the session depends on, or null for the admin
      */
     public Started start(String instance, String tokenHash) {
-        String cookie = randomToken();
-        String csrf = randomToken();
+        String cookie = SecretToken.random();
+        String csrf = SecretToken.random();
         Instant now = clock.instant();
         Instant expires = now.plus(idle);
-        PainelSession session = new PainelSession(sha256(cookie), instance, csrf, expires);
+        PainelSession session = new PainelSession(SecretToken.sha256Hex(cookie), instance, csrf, expires);
         tx.inTransaction(c -> {
             Sql.update(c, "delete from painel_sessions where expires_at <= ?", now);
             return Sql.update(c, """
@@ -86,7 +79,7 @@ public final class PainelSessions {
                 returning s.id_hash, s.instance, s.csrf, s.expires_at""",
                 rs -> new PainelSession(rs.getString(1), rs.getString(2), rs.getString(3),
                         Sql.instant(rs, "expires_at")),
-                now, now.plus(idle), maxAge.toSeconds() + " seconds", sha256(cookieValue), now));
+                now, now.plus(idle), maxAge.toSeconds() + " seconds", SecretToken.sha256Hex(cookieValue), now));
     }
 
     public void end(PainelSession session) {
@@ -100,18 +93,4 @@ public final class PainelSessions {
                 rs -> rs.getString(1), tokenHash));
     }
 
-    static String randomToken() {
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
-
-    static String sha256(String value) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(value.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.atende.profile;
 
+import io.atende.support.SecretToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -128,7 +129,7 @@ public final class InstancesFile {
             return Check.NOTHING;
         }
         Stamp stamp = new Stamp(attributes.lastModifiedTime(), attributes.size(),
-                ProfileJson.sha256(content));
+                SecretToken.sha256Hex(content));
         if (settled != null && settled.contentHash().equals(stamp.contentHash())) {
             settled = stamp; // touched, not changed
             return Check.NOTHING;

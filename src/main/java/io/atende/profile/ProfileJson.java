@@ -1,5 +1,6 @@
 package io.atende.profile;
 
+import io.atende.support.SecretToken;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,16 +10,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -173,7 +169,7 @@ public final class ProfileJson {
 
     /** The stored form of an operator token: the SHA-256 (hex) of the token, stripped. */
     public static String operatorTokenHash(String token) {
-        return sha256(token.strip().getBytes(StandardCharsets.UTF_8));
+        return SecretToken.sha256Hex(token.strip());
     }
 
     /**
@@ -286,15 +282,7 @@ public final class ProfileJson {
 
     /** The SHA-256 of a node's canonical JSON text, in hex. */
     public static String hash(JsonNode node) {
-        return sha256(canonicalValue(node).toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return SecretToken.sha256Hex(canonicalValue(node).toString());
     }
 
     /** A stored document (jsonb text, whose key order is PostgreSQL's), keys sorted; empty for null. */

@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
@@ -71,7 +72,7 @@ public final class SecretToken {
                 return new SecretToken(read(file), Source.FILE, file);
             }
             Files.createDirectories(dataDir);
-            String token = generate();
+            String token = random();
             try {
                 write(file, token);
             } catch (FileAlreadyExistsException raced) {
@@ -145,7 +146,8 @@ public final class SecretToken {
         return token;
     }
 
-    private static String generate() {
+    /** A new random token: 256 bits, URL-safe Base64 without padding (tokens, session cookies, CSRF tokens). */
+    public static String random() {
         byte[] bytes = new byte[TOKEN_BYTES];
         RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
@@ -165,9 +167,23 @@ public final class SecretToken {
         }
     }
 
+    /** SHA-256 of the bytes, in lower-case hex: what is stored instead of a secret, and content fingerprints. */
+    public static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(digest(bytes));
+    }
+
+    /** SHA-256 of the text's UTF-8 bytes, in lower-case hex. */
+    public static String sha256Hex(String value) {
+        return sha256Hex(value.getBytes(StandardCharsets.UTF_8));
+    }
+
     private static byte[] sha256(String value) {
+        return digest(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] digest(byte[] bytes) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available", e); // every JRE ships it
         }

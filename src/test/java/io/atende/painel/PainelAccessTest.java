@@ -1,5 +1,7 @@
 package io.atende.painel;
 
+import io.atende.support.SecretToken;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,9 +44,9 @@ class PainelAccessTest {
 
     @Test
     void sessionTokensAre256BitsAndOnlyTheirHashIsKept() {
-        String token = PainelSessions.randomToken();
+        String token = SecretToken.random();
         assertThat(token).hasSize(43).doesNotContain("=");
-        assertThat(PainelSessions.sha256(token)).hasSize(64).isNotEqualTo(token);
-        assertThat(PainelSessions.randomToken()).isNotEqualTo(token);
+        assertThat(SecretToken.sha256Hex(token)).hasSize(64).isNotEqualTo(token);
+        assertThat(SecretToken.random()).isNotEqualTo(token);
     }
 }

@@ -1,5 +1,7 @@
 package io.atende.painel;
 
+import io.atende.support.SecretToken;
+
 import io.atende.profile.InstanceProfiles;
 import io.atende.profile.ProfileDefaults;
 import io.atende.profile.ProfileJson;
@@ -39,7 +41,7 @@ class PainelSessionsTest {
         assertThat(admin.session().admin()).isTrue();
         String stored = db.tx().inTransaction(c -> Sql.one(c, "select id_hash from painel_sessions",
                 rs -> rs.getString(1)));
-        assertThat(stored).isNotEqualTo(admin.cookieValue()).isEqualTo(PainelSessions.sha256(admin.cookieValue()));
+        assertThat(stored).isNotEqualTo(admin.cookieValue()).isEqualTo(SecretToken.sha256Hex(admin.cookieValue()));
         assertThat(sessions.find(admin.cookieValue()).idHash()).isEqualTo(stored);
         assertThat(sessions.find(admin.cookieValue()).csrf()).isEqualTo(admin.session().csrf());
         assertThat(sessions.find("not-a-session")).isNull();
